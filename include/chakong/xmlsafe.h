@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xmlsafe.h: the only way chakong reads XML.
+ *
+ * Every document the program reads (filings, institution answers, the inner
+ * document of a SOAP answer, configuration) is parsed here, with libxml2
+ * hardened as follows:
+ * - no network access, no DTD loading, no entity substitution, no XInclude;
+ * - any DOCTYPE (internal or external subset) is rejected as hostile before
+ *   its declarations are acted on, so entity bombs and external entities
+ *   never expand;
+ * - input larger than limits->max_bytes is refused before parsing, and
+ *   nesting deeper than limits->max_depth is refused as hostile;
+ * - the encoding named in the XML declaration is honoured (UTF-8, GB18030,
+ *   GBK, ...; a UTF-8 byte order mark may precede the declaration); text
+ *   comes out of the tree as UTF-8.  Bytes invalid in the encoding make the
+ *   document malformed.
+ *
+ * Elements are looked up by (namespace URI, local name), never by prefix.
+ *
+ * XSD validation uses schemas compiled into the program (schemas/*.xsd);
+ * a struct ck_xsd_set compiles each schema once, on first use, and keeps it
+ * until ck_xsd_set_free().
+ *
+ * Ownership: documents returned by ck_xml_parse*() belong to the caller and
+ * are freed with xmlFreeDoc(); strings returned by ck_xml_text() and
+ * ck_xml_attr() are malloc'd and freed with free().
+ */
+#ifndef CHAKONG_XMLSAFE_H
+#define CHAKONG_XMLSAFE_H
+
+#include <stddef.h>
+#include <libxml/tree.h>
+
+#define CK_XML_DEFAULT_MAX_BYTES ((size_t)8 << 20) /* common.md: 8 MiB */
+#define CK_XML_DEFAULT_MAX_DEPTH 64
+
+struct ck_xml_limits {
+	size_t max_bytes;   /* 0 means CK_XML_DEFAULT_MAX_BYTES */
+	unsigned max_depth; /* 0 means CK_XML_DEFAULT_MAX_DEPTH */
+};
+
+/*
+ * Parses a document from memory.  limits may be NULL (defaults).
+ * Returns CK_OK and *out, or:
+ *   CK_E_TOOBIG   larger than max_bytes;
+ *   CK_E_HOSTILE  a DOCTYPE, an entity declaration or reference, or nesting
+ *                 deeper than max_depth;
+ *   CK_E_ENCODING bytes invalid in the declared encoding, or an encoding
+ *                 this build cannot convert;
+ *   CK_E_XML      not well-formed (the message gives line and reason).
+ * On failure *out is NULL.
+ */
+int ck_xml_parse(const void *buf, size_t len, const struct ck_xml_limits *limits, xmlDoc **out,
+                 char *err);
+
+/* Reads a file (refusing more than max_bytes without reading it whole) and
+ * parses it as ck_xml_parse() does.  CK_E_IO if it cannot be read. */
+int ck_xml_parse_file(const char *path, const struct ck_xml_limits *limits, xmlDoc **out,
+                      char *err);
+
+/* True when n is an element named `local` in namespace `ns_uri`; ns_uri
+ * NULL means "in no namespace". */
+int ck_xml_is(const xmlNode *n, const char *ns_uri, const char *local);
+
+/* The first element child of parent matching (ns_uri, local), or NULL;
+ * local NULL matches any element. */
+xmlNode *ck_xml_first(const xmlNode *parent, const char *ns_uri, const char *local);
+
+/* The next element sibling after n matching (ns_uri, local), or NULL. */
+xmlNode *ck_xml_next(const xmlNode *n, const char *ns_uri, const char *local);
+
+/* Text content of n with surrounding blanks (space, tab, CR, LF) removed;
+ * "" for an empty element; NULL when n is NULL or memory runs out. */
+char *ck_xml_text(const xmlNode *n);
+
+/* Value of the attribute `name` (no namespace) of n, exactly as written
+ * (attributes carry no padding); NULL when absent. */
+char *ck_xml_attr(const xmlNode *n, const char *name);
+
+/* Text of the first child (ns_uri, local) of parent, trimmed; NULL when the
+ * child is absent.  A convenience over ck_xml_first + ck_xml_text. */
+char *ck_xml_child_text(const xmlNode *parent, const char *ns_uri, const char *local);
+
+/* Source line of n (1-based), 0 if unknown. */
+long ck_xml_line(const xmlNode *n);
+
+struct ck_xsd_set;
+
+int ck_xsd_set_new(struct ck_xsd_set **out, char *err);
+void ck_xsd_set_free(struct ck_xsd_set *set);
+
+/*
+ * Validates doc against the embedded schema `name` (the file name under
+ * schemas/ without ".xsd", e.g. "filing").  CK_OK, CK_E_SCHEMA with the line
+ * and reason of the first violation, or CK_E_NOTFOUND for an unknown name.
+ */
+int ck_xsd_validate(struct ck_xsd_set *set, const char *name, xmlDoc *doc, char *err);
+
+#endif
