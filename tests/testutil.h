@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 /* Creates a fresh directory under $TMPDIR (or /tmp); caller frees the path

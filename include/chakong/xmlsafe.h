@@ -18,7 +18,7 @@
  *
  * Elements are looked up by (namespace URI, local name), never by prefix.
  *
- * XSD validation uses schemas compiled into the program (schemas/*.xsd);
+ * XSD validation uses schemas compiled into the program (schemas/NAME.xsd);
  * a struct ck_xsd_set compiles each schema once, on first use, and keeps it
  * until ck_xsd_set_free().
  *

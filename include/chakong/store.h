@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.h: the SQLite store, the single source of truth of chakong.
+ *
+ * Every SQL statement of the program lives behind this header (src/store.c
+ * and its schema file src/store_schema.c); callers speak in verbs on domain
+ * objects and never see SQL text, so that a second implementation (for
+ * example over PostgreSQL) can stand behind the same interface.
+ *
+ * Guarantees
+ * - The database file is created with mode 0600 (its -wal and -shm files
+ *   inherit that mode); it runs in WAL mode with foreign keys enforced.
+ * - The schema is versioned with PRAGMA user_version.  Opening a file of an
+ *   older version migrates it forward, one version at a time, each step in
+ *   its own transaction; a file written by a newer chakong is refused with
+ *   CK_E_VERSION and left untouched.
+ * - Statements are prepared once per store and reused; nothing is ever built
+ *   from input text.
+ * - Each verb that changes several rows does so in one transaction (or one
+ *   savepoint inside the caller's transaction, see ck_store_begin_batch()).
+ *
+ * Ownership: struct ck_store is allocated by ck_store_open() and freed by
+ * ck_store_close().  Input records are borrowed for the duration of a call.
+ * Rows passed to callbacks are borrowed and valid only during the callback.
+ * A store is used by one thread at a time.
+ */
+#ifndef CHAKONG_STORE_H
+#define CHAKONG_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chakong/ids.h"
+
+/* The schema version this build writes (PRAGMA user_version). */
+#define CK_STORE_VERSION 1
+
+struct ck_store;
+
+/* Opens (creating if needed, mode 0600) and migrates the store at path. */
+int ck_store_open(const char *path, struct ck_store **out, char *err);
+void ck_store_close(struct ck_store *st);
+
+/* The schema version of the open file (after migration: CK_STORE_VERSION). */
+int ck_store_version(struct ck_store *st);
+
+/* Runs PRAGMA integrity_check: CK_OK when SQLite answers "ok". */
+int ck_store_integrity_check(struct ck_store *st, char *err);
+
+/*
+ * Batches.  Importing many cases one transaction each would pay one commit
+ * per case; a batch wraps many per-case savepoints in one transaction.  A
+ * verb that fails inside a batch rolls back only its own savepoint, so each
+ * case is still all-or-nothing; ck_store_commit_batch() makes the batch
+ * durable.  Outside a batch each verb commits on its own.
+ */
+int ck_store_begin_batch(struct ck_store *st, char *err);
+int ck_store_commit_batch(struct ck_store *st, char *err);
+
+enum ck_case_status {
+	CK_CASE_ACTIVE = 1,     /* queried on filing */
+	CK_CASE_TERMINATED = 2, /* 终结本次执行: re-queried every six months for five years */
+	CK_CASE_CLOSED = 3      /* kept for history and reports; no new inquiries */
+};
+
+/* "active", "terminated", "closed"; NULL for anything else. */
+const char *ck_case_status_name(enum ck_case_status status);
+/* Parses the English names; 0 when unknown. */
+enum ck_case_status ck_case_status_parse(const char *text);
+
+/* "person" or "org". */
+const char *ck_subject_kind_name(enum ck_subject_kind kind);
+
+/* A case as a filing states it.  All strings are UTF-8, borrowed. */
+struct ck_case_rec {
+	const char *case_no;    /* normalised (ck_ids_parse_case_no) */
+	const char *court_code; /* e.g. "苏1283" */
+	const char *court_name;
+	int64_t filed_at;     /* UTC epoch seconds */
+	int filed_offset_min; /* the offset it was filed with, for display */
+	const char *officer;
+	int64_t amount_owed; /* hundredths of CNY, > 0 */
+	enum ck_case_status status;
+	int64_t terminated_on; /* days since 1970-01-01; only when TERMINATED */
+};
+
+struct ck_debtor_rec {
+	enum ck_subject_kind kind;
+	const char *name;
+	const char *id_no; /* normalised 18-character identifier */
+};
+
+enum ck_import_result {
+	CK_IMPORT_CREATED = 1,  /* the case was new */
+	CK_IMPORT_UPDATED = 2,  /* it existed and something changed */
+	CK_IMPORT_UNCHANGED = 3 /* it existed exactly like this */
+};
+
+struct ck_import_outcome {
+	enum ck_import_result result;
+	int debtors_added;   /* new to the case, or back after a removal */
+	int debtors_removed; /* in the store but no longer in the filing */
+	int fields_changed;  /* case fields or debtor names that changed */
+};
+
+/*
+ * Imports one case with its complete list of debtors: creates it, or
+ * updates it to equal the filing.  A debtor missing from the list is kept
+ * with its removal time (history) and no longer counts as a debtor of the
+ * case; a debtor who comes back is restored.  Every change is written to the
+ * audit trail with `source` (e.g. the file name) as its origin and `now` as
+ * its time.  All or nothing: on failure nothing of this case changed.
+ */
+int ck_store_import_case(struct ck_store *st, const struct ck_case_rec *c,
+                         const struct ck_debtor_rec *debtors, size_t n_debtors, const char *source,
+                         int64_t now, struct ck_import_outcome *out, char *err);
+
+/* A case as stored, for listings.  Strings borrowed for the callback. */
+struct ck_case_row {
+	const char *case_no;
+	const char *court_code;
+	const char *court_name;
+	int64_t filed_at;
+	int filed_offset_min;
+	const char *officer;
+	int64_t amount_owed;
+	enum ck_case_status status;
+	int has_terminated_on;
+	int64_t terminated_on;
+	int debtors;         /* current debtors (removed ones not counted) */
+	int64_t imported_at; /* first import */
+	int64_t updated_at;  /* last change */
+};
+
+/* Callbacks return 0 to go on, anything else to stop (returned as is). */
+typedef int (*ck_case_fn)(void *ctx, const struct ck_case_row *row);
+
+/* Calls fn for each case, ordered by filing time then case number;
+ * status 0 means every status. */
+int ck_store_each_case(struct ck_store *st, enum ck_case_status status, ck_case_fn fn, void *ctx,
+                       char *err);
+
+struct ck_debtor_row {
+	enum ck_subject_kind kind;
+	const char *name;
+	const char *id_no;
+	int64_t added_at;
+	int removed; /* 1 when no longer a debtor of the case */
+	int64_t removed_at;
+};
+
+typedef int (*ck_debtor_fn)(void *ctx, const struct ck_debtor_row *row);
+
+/* Calls fn for each debtor of the case (current first, in filing order,
+ * then removed ones); CK_E_NOTFOUND when there is no such case. */
+int ck_store_each_debtor(struct ck_store *st, const char *case_no, int include_removed,
+                         ck_debtor_fn fn, void *ctx, char *err);
+
+#endif

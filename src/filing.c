@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * filing.c: the filing importer's entry points (filing.h): reading the file,
+ * choosing its format and encoding, the checks both formats share, and
+ * handing checked cases to the store.  Reading CSV and XML lives in
+ * filing_csv.c and filing_xml.c.
+ */
+#include "chakong/filing.h"
+#include "chakong/amount.h"
+#include "chakong/error.h"
+#include "chakong/ids.h"
+#include "chakong/store.h"
+#include "chakong/timeutil.h"
+#include "filing_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <iconv.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Cases per store transaction: each case is its own savepoint inside. */
+#define CASES_PER_BATCH 512
+
+const char *const ck_filing_csv_names[F_COUNT_] = {
+    [F_CASE_NO] = "case_no",
+    [F_COURT_CODE] = "court_code",
+    [F_COURT_NAME] = "court_name",
+    [F_FILED_AT] = "filed_at",
+    [F_OFFICER] = "officer",
+    [F_AMOUNT_OWED] = "amount_owed",
+    [F_DEBTOR_KIND] = "debtor_kind",
+    [F_DEBTOR_NAME] = "debtor_name",
+    [F_DEBTOR_ID] = "debtor_id",
+    [F_STATUS] = "status",
+    [F_TERMINATED_AT] = "terminated_at",
+};
+
+void
+filing_problem(struct filing_ctx *fx, const char *where, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (fx->report != NULL)
+		fx->report(fx->report_ctx, where, msg);
+}
+
+/* ---- Text helpers ------------------------------------------------------- */
+
+static const char ideographic_space[] = "\xe3\x80\x80"; /* U+3000 */
+
+static int
+is_blank_at(const char *s, size_t len, size_t i, size_t *width)
+{
+	if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
+		*width = 1;
+		return 1;
+	}
+	if (len - i >= 3 && memcmp(s + i, ideographic_space, 3) == 0) {
+		*width = 3;
+		return 1;
+	}
+	return 0;
+}
+
+char *
+filing_trimmed(struct filing_ctx *fx, const char *s, size_t len)
+{
+	size_t start = 0, w;
+	while (start < len && is_blank_at(s, len, start, &w))
+		start += w;
+	size_t end = len;
+	for (;;) {
+		if (end > start && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\r' ||
+		                    s[end - 1] == '\n'))
+			end--;
+		else if (end - start >= 3 && memcmp(s + end - 3, ideographic_space, 3) == 0)
+			end -= 3;
+		else
+			break;
+	}
+	return ck_arena_strndup(&fx->arena, s + start, end - start);
+}
+
+/* Length of the valid UTF-8 prefix of s (the whole length when valid).
+ * Overlong forms, surrogates and code points above U+10FFFF are invalid. */
+static size_t
+utf8_valid_prefix(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+		unsigned lo = 0x80, hi = 0xBF;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xC2 && c <= 0xDF) {
+			n = 1;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2;
+			if (c == 0xE0)
+				lo = 0xA0;
+			if (c == 0xED)
+				hi = 0x9F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3;
+			if (c == 0xF0)
+				lo = 0x90;
+			if (c == 0xF4)
+				hi = 0x8F;
+		} else {
+			return i;
+		}
+		if (len - i <= n)
+			return i;
+		if (s[i + 1] < lo || s[i + 1] > hi)
+			return i;
+		for (size_t k = 2; k <= n; k++)
+			if ((s[i + k] & 0xC0) != 0x80)
+				return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+/* Characters (code points) in valid UTF-8 text. */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Checks a free-text field: present, not too long, no control characters
+ * (line breaks and tabs, which RFC 4180 quoting allows, are kept). */
+static int
+check_text(struct filing_ctx *fx, const char *where, enum filing_field f, const char *value)
+{
+	const char *name = fx->field_names[f];
+	if (value == NULL || *value == '\0') {
+		filing_problem(fx, where, "%s is missing", name);
+		return 1;
+	}
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+		if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7F) {
+			filing_problem(fx, where, "%s contains a control character (code %u)", name,
+			               *p);
+			return 1;
+		}
+	if (utf8_chars(value) > CK_FILING_MAX_NAME_CHARS) {
+		filing_problem(fx, where, "%s is longer than %d characters", name,
+		               CK_FILING_MAX_NAME_CHARS);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+present(const char *s)
+{
+	return s != NULL && *s != '\0';
+}
+
+/* ---- Checks shared by both formats ------------------------------------ */
+
+int
+filing_check_case(struct filing_ctx *fx, const char *where, const char *const raw[F_COUNT_],
+                  struct ck_case_rec *out)
+{
+	const char *const *names = fx->field_names;
+	char err[CK_ERR_SIZE];
+	int problems = 0;
+	*out = (struct ck_case_rec){0};
+
+	struct ck_case_no no;
+	err[0] = '\0';
+	if (!present(raw[F_CASE_NO])) {
+		filing_problem(fx, where, "%s is missing", names[F_CASE_NO]);
+		problems++;
+	} else if (ck_ids_parse_case_no(raw[F_CASE_NO], &no, err) != CK_OK) {
+		filing_problem(fx, where, "%s %s", names[F_CASE_NO], err);
+		problems++;
+	} else {
+		out->case_no = ck_arena_strndup(&fx->arena, no.normalised, strlen(no.normalised));
+	}
+
+	problems += check_text(fx, where, F_COURT_CODE, raw[F_COURT_CODE]);
+	if (out->case_no != NULL && present(raw[F_COURT_CODE]) &&
+	    strcmp(raw[F_COURT_CODE], no.court) != 0) {
+		filing_problem(fx, where, "%s \"%s\" does not match the court of %s (%s)",
+		               names[F_COURT_CODE], raw[F_COURT_CODE], names[F_CASE_NO], no.court);
+		problems++;
+	}
+	out->court_code = raw[F_COURT_CODE];
+	problems += check_text(fx, where, F_COURT_NAME, raw[F_COURT_NAME]);
+	out->court_name = raw[F_COURT_NAME];
+	problems += check_text(fx, where, F_OFFICER, raw[F_OFFICER]);
+	out->officer = raw[F_OFFICER];
+
+	err[0] = '\0';
+	if (!present(raw[F_FILED_AT])) {
+		filing_problem(fx, where, "%s is missing", names[F_FILED_AT]);
+		problems++;
+	} else if (ck_time_parse_lenient(raw[F_FILED_AT], CK_DEFAULT_OFFSET_MIN, &out->filed_at,
+	                                 &out->filed_offset_min, err) != CK_OK) {
+		filing_problem(fx, where, "%s %s", names[F_FILED_AT], err);
+		problems++;
+	}
+
+	err[0] = '\0';
+	if (!present(raw[F_AMOUNT_OWED])) {
+		filing_problem(fx, where, "%s is missing", names[F_AMOUNT_OWED]);
+		problems++;
+	} else if (ck_amount_parse(raw[F_AMOUNT_OWED], &out->amount_owed, err) != CK_OK) {
+		filing_problem(fx, where, "%s %s", names[F_AMOUNT_OWED], err);
+		problems++;
+	} else if (out->amount_owed <= 0) {
+		filing_problem(fx, where, "%s \"%s\": must be greater than 0", names[F_AMOUNT_OWED],
+		               raw[F_AMOUNT_OWED]);
+		problems++;
+	}
+
+	out->status = present(raw[F_STATUS]) ? ck_case_status_parse(raw[F_STATUS]) : CK_CASE_ACTIVE;
+	if (out->status == 0) {
+		filing_problem(fx, where, "%s \"%s\": must be active, terminated or closed",
+		               names[F_STATUS], raw[F_STATUS]);
+		problems++;
+	}
+	if (out->status == CK_CASE_TERMINATED && !present(raw[F_TERMINATED_AT])) {
+		filing_problem(fx, where, "%s is required when %s is terminated",
+		               names[F_TERMINATED_AT], names[F_STATUS]);
+		problems++;
+	} else if (out->status != CK_CASE_TERMINATED && present(raw[F_TERMINATED_AT])) {
+		filing_problem(fx, where, "%s is given but %s is not terminated",
+		               names[F_TERMINATED_AT], names[F_STATUS]);
+		problems++;
+	} else if (out->status == CK_CASE_TERMINATED) {
+		/* A date, or a time whose date (at its own offset) counts. */
+		int64_t at;
+		int offset;
+		err[0] = '\0';
+		if (ck_time_parse_lenient(raw[F_TERMINATED_AT], CK_DEFAULT_OFFSET_MIN, &at, &offset,
+		                          err) != CK_OK) {
+			filing_problem(fx, where, "%s %s", names[F_TERMINATED_AT], err);
+			problems++;
+		} else {
+			int64_t local = at + (int64_t)offset * 60;
+			out->terminated_on =
+			    local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+			if (problems == 0 && at < out->filed_at - 86400) {
+				filing_problem(fx, where, "%s \"%s\" is before %s",
+				               names[F_TERMINATED_AT], raw[F_TERMINATED_AT],
+				               names[F_FILED_AT]);
+				problems++;
+			}
+		}
+	}
+	return problems;
+}
+
+/* Debtor kinds of filing.md: the English words and the Chinese legal terms
+ * (非法人组织, an unincorporated organisation, also holds a credit code). */
+static enum ck_subject_kind
+parse_kind(const char *text)
+{
+	static const struct {
+		const char *word;
+		enum ck_subject_kind kind;
+	} kinds[] = {
+	    {"person", CK_SUBJECT_PERSON},  {"org", CK_SUBJECT_ORG},
+	    {"自然人", CK_SUBJECT_PERSON},  {"法人", CK_SUBJECT_ORG},
+	    {"非法人组织", CK_SUBJECT_ORG},
+	};
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(text, kinds[i].word) == 0)
+			return kinds[i].kind;
+	return 0;
+}
+
+int
+filing_check_debtor(struct filing_ctx *fx, const char *where, const char *kind_text,
+                    const char *name, const char *id, struct ck_debtor_rec *out)
+{
+	const char *const *names = fx->field_names;
+	int problems = 0;
+	*out = (struct ck_debtor_rec){0};
+
+	enum ck_subject_kind kind = 0;
+	if (!present(kind_text)) {
+		filing_problem(fx, where, "%s is missing", names[F_DEBTOR_KIND]);
+		problems++;
+	} else if ((kind = parse_kind(kind_text)) == 0) {
+		filing_problem(fx, where,
+		               "%s \"%s\": must be person or org (自然人, 法人, 非法人组织)",
+		               names[F_DEBTOR_KIND], kind_text);
+		problems++;
+	}
+	out->kind = kind;
+	problems += check_text(fx, where, F_DEBTOR_NAME, name);
+	out->name = name;
+
+	char normalised[CK_ID_BUF], err[CK_ERR_SIZE] = "";
+	if (!present(id)) {
+		filing_problem(fx, where, "%s is missing", names[F_DEBTOR_ID]);
+		return problems + 1;
+	}
+	if (kind == 0)
+		return problems;
+	if (ck_ids_check_subject(kind, id, normalised, err) == CK_OK) {
+		out->id_no = ck_arena_strndup(&fx->arena, normalised, strlen(normalised));
+		return problems;
+	}
+	/* Say plainly when the identifier is good but of the other kind. */
+	int other = kind == CK_SUBJECT_PERSON ? CK_SUBJECT_ORG : CK_SUBJECT_PERSON;
+	if (ck_ids_kind_of(id) == other)
+		filing_problem(fx, where, "%s %s is a %s but %s is %s", names[F_DEBTOR_ID], id,
+		               other == CK_SUBJECT_ORG ? "unified social credit code"
+		                                       : "resident identity number",
+		               names[F_DEBTOR_KIND], kind_text);
+	else
+		filing_problem(fx, where, "%s %s", names[F_DEBTOR_ID], err);
+	return problems + 1;
+}
+
+/* ---- Storing ------------------------------------------------------------ */
+
+int
+filing_store_case(struct filing_ctx *fx, const struct ck_case_rec *c,
+                  const struct ck_debtor_rec *debtors, size_t n, char *err)
+{
+	if (fx->cases_in_batch == 0) {
+		int rc = ck_store_begin_batch(fx->st, err);
+		if (rc != CK_OK)
+			return rc;
+	}
+	struct ck_import_outcome outcome;
+	int rc = ck_store_import_case(fx->st, c, debtors, n, fx->source, fx->now, &outcome, err);
+	if (rc != CK_OK)
+		return rc;
+	switch (outcome.result) {
+	case CK_IMPORT_CREATED: fx->stats->cases_created++; break;
+	case CK_IMPORT_UPDATED: fx->stats->cases_updated++; break;
+	case CK_IMPORT_UNCHANGED: fx->stats->cases_unchanged++; break;
+	}
+	fx->stats->debtors_added += outcome.debtors_added;
+	fx->stats->debtors_removed += outcome.debtors_removed;
+	if (++fx->cases_in_batch == CASES_PER_BATCH) {
+		fx->cases_in_batch = 0;
+		return ck_store_commit_batch(fx->st, err);
+	}
+	return CK_OK;
+}
+
+void
+filing_reject_case(struct filing_ctx *fx, const char *where, const char *case_no)
+{
+	fx->stats->cases_rejected++;
+	filing_problem(fx, where, "case %s rejected: nothing of it was imported",
+	               present(case_no) ? case_no : "without a case number");
+}
+
+/* ---- Entry points ------------------------------------------------------- */
+
+int
+ck_filing_encoding_parse(const char *text)
+{
+	if (strcasecmp(text, "utf-8") == 0 || strcasecmp(text, "utf8") == 0)
+		return CK_ENCODING_UTF8;
+	if (strcasecmp(text, "gb18030") == 0 || strcasecmp(text, "gbk") == 0)
+		return CK_ENCODING_GB18030;
+	return -1;
+}
+
+/* Converts GB18030 to UTF-8 into a malloc'd buffer. */
+static int
+gb18030_to_utf8(const char *name, const char *in, size_t len, char **out, size_t *out_len,
+                char *err)
+{
+	iconv_t cd = iconv_open("UTF-8", "GB18030");
+	if (cd == (iconv_t)-1)
+		return ck_fail(err, CK_E_ENCODING, "%s: this system cannot convert GB18030", name);
+	size_t cap = len * 2 + 16; /* GB18030 never grows more than 2x in UTF-8 */
+	char *buf = malloc(cap);
+	if (buf == NULL) {
+		iconv_close(cd);
+		return ck_fail(err, CK_E_NOMEM, "%s: out of memory converting from GB18030", name);
+	}
+	char *src = (char *)(uintptr_t)in, *dst = buf;
+	size_t src_left = len, dst_left = cap;
+	size_t r = iconv(cd, &src, &src_left, &dst, &dst_left);
+	int saved = errno;
+	iconv_close(cd);
+	if (r == (size_t)-1) {
+		size_t offset = (size_t)(src - in);
+		long line = 1;
+		for (size_t i = 0; i < offset; i++)
+			line += in[i] == '\n';
+		free(buf);
+		return ck_fail(err, CK_E_ENCODING,
+		               "%s:%ld: neither valid UTF-8 nor valid GB18030 (byte offset %zu%s)",
+		               name, line, offset, saved == EINVAL ? ", cut short" : "");
+	}
+	*out = buf;
+	*out_len = cap - dst_left;
+	return CK_OK;
+}
+
+static int
+import_csv(struct filing_ctx *fx, const char *data, size_t len, char *err)
+{
+	static const char bom[] = "\xef\xbb\xbf";
+	int has_bom = len >= 3 && memcmp(data, bom, 3) == 0;
+	enum ck_filing_encoding enc = fx->encoding;
+	if (enc == CK_ENCODING_AUTO)
+		enc = has_bom || utf8_valid_prefix((const unsigned char *)data, len) == len
+		          ? CK_ENCODING_UTF8
+		          : CK_ENCODING_GB18030;
+	if (enc == CK_ENCODING_GB18030) {
+		char *utf8 = NULL;
+		size_t utf8_len = 0;
+		int rc = gb18030_to_utf8(fx->name, data, len, &utf8, &utf8_len, err);
+		if (rc != CK_OK)
+			return rc;
+		rc = filing_import_csv(fx, utf8, utf8_len, err);
+		free(utf8);
+		return rc;
+	}
+	if (has_bom) {
+		data += 3;
+		len -= 3;
+	}
+	size_t valid = utf8_valid_prefix((const unsigned char *)data, len);
+	if (valid != len) {
+		long line = 1;
+		for (size_t i = 0; i < valid; i++)
+			line += data[i] == '\n';
+		return ck_fail(err, CK_E_ENCODING, "%s:%ld: not valid UTF-8 (byte offset %zu)",
+		               fx->name, line, valid + (has_bom ? 3 : 0));
+	}
+	return filing_import_csv(fx, data, len, err);
+}
+
+static enum ck_filing_format
+sniff_format(const char *data, size_t len)
+{
+	size_t i = len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+		i++;
+	return i < len && data[i] == '<' ? CK_FILING_XML : CK_FILING_CSV;
+}
+
+int
+ck_filing_import_buffer(struct ck_store *st, struct ck_xsd_set *xsd, const char *name,
+                        const void *data, size_t len, const struct ck_filing_opts *opts,
+                        ck_filing_report_fn report, void *report_ctx, struct ck_filing_stats *stats,
+                        char *err)
+{
+	*stats = (struct ck_filing_stats){0};
+	struct filing_ctx fx = {
+	    .st = st,
+	    .xsd = xsd,
+	    .name = name,
+	    .source = opts->source ? opts->source : name,
+	    .now = opts->now,
+	    .encoding = opts->encoding,
+	    .report = report,
+	    .report_ctx = report_ctx,
+	    .stats = stats,
+	    .field_names = ck_filing_csv_names,
+	};
+	enum ck_filing_format format = opts->format;
+	if (format == CK_FILING_AUTO)
+		format = sniff_format(data, len);
+	int rc = format == CK_FILING_XML ? filing_import_xml(&fx, data, len, err)
+	                                 : import_csv(&fx, data, len, err);
+	if (fx.cases_in_batch > 0) {
+		int commit = ck_store_commit_batch(st, err);
+		if (rc == CK_OK)
+			rc = commit;
+	}
+	ck_arena_release(&fx.arena);
+	return rc;
+}
+
+int
+ck_filing_import_file(struct ck_store *st, struct ck_xsd_set *xsd, const char *path,
+                      const struct ck_filing_opts *opts, ck_filing_report_fn report,
+                      void *report_ctx, struct ck_filing_stats *stats, char *err)
+{
+	*stats = (struct ck_filing_stats){0};
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ck_fail(err, CK_E_IO, "cannot open %s: %s", path, strerror(errno));
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return ck_fail(err, CK_E_IO, "%s is not a regular file", path);
+	}
+	if ((uint64_t)sb.st_size > CK_FILING_MAX_BYTES) {
+		close(fd);
+		return ck_fail(err, CK_E_TOOBIG, "%s is larger than %zu bytes", path,
+		               CK_FILING_MAX_BYTES);
+	}
+	size_t size = (size_t)sb.st_size, got = 0;
+	char *buf = malloc(size + 1);
+	if (buf == NULL) {
+		close(fd);
+		return ck_fail(err, CK_E_NOMEM, "out of memory reading %s", path);
+	}
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got != size) {
+		free(buf);
+		return ck_fail(err, CK_E_IO, "cannot read %s: %s", path,
+		               errno ? strerror(errno) : "file changed while reading");
+	}
+	buf[size] = '\0';
+	int rc =
+	    ck_filing_import_buffer(st, xsd, path, buf, size, opts, report, report_ctx, stats, err);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_cli.c: the chakong program as a user meets it: help and version,
+ * usage errors and exit statuses, `import` of the spec's filings (exit 1
+ * with the bad line named, idempotent on a second run, GB18030 and XML
+ * alike), `cases`, and the privacy of the store file.
+ */
+#include "testutil.h"
+
+#include <iconv.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct fixture {
+	char *dir;
+	char *db;
+	char db_opt[4200];
+	struct ck_test_run run;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	f->dir = ck_test_tmpdir();
+	f->db = ck_test_path(f->dir, "cli.db");
+	snprintf(f->db_opt, sizeof f->db_opt, "--db=%s", f->db);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	ck_test_run_free(&f->run);
+	ck_test_rmtree(f->dir);
+	free(f->dir);
+	free(f->db);
+	free(f);
+	return 0;
+}
+
+/* Runs chakong with up to 6 arguments (NULL-terminated). */
+static void
+chakong(struct fixture *f, const char *a1, const char *a2, const char *a3, const char *a4,
+	const char *a5, const char *a6)
+{
+	ck_test_run_free(&f->run);
+	char *argv[] = {CK_CHAKONG_BIN,  (char *)a1, (char *)a2, (char *)a3,
+			(char *)a4,      (char *)a5, (char *)a6, NULL};
+	ck_test_run(&f->run, f->dir, argv);
+}
+
+static void
+help_and_version(void **state)
+{
+	struct fixture *f = *state;
+	chakong(f, "--help", NULL, NULL, NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 0);
+	assert_non_null(strstr(f->run.out, "usage: chakong"));
+	assert_non_null(strstr(f->run.out, "import"));
+	assert_non_null(strstr(f->run.out, "cases"));
+
+	chakong(f, "--version", NULL, NULL, NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 0);
+	assert_non_null(strstr(f->run.out, "chakong "));
+
+	const char *commands[] = {"import", "cases"};
+	for (size_t i = 0; i < 2; i++) {
+		chakong(f, "help", commands[i], NULL, NULL, NULL, NULL);
+		assert_int_equal(f->run.status, 0);
+		assert_non_null(strstr(f->run.out, "usage: chakong"));
+		assert_non_null(strstr(f->run.out, commands[i]));
+		char *help_out = strdup(f->run.out);
+		chakong(f, commands[i], "--help", NULL, NULL, NULL, NULL);
+		assert_int_equal(f->run.status, 0);
+		assert_string_equal(f->run.out, help_out);
+		free(help_out);
+	}
+}
+
+/* Every option a command's --help lists is documented in the man page. */
+static void
+help_matches_man_page(void **state)
+{
+	struct fixture *f = *state;
+	char *man = ck_test_read_file(CK_SOURCE_DIR "/docs/chakong.1", NULL);
+	const char *commands[] = {"import", "cases", NULL};
+	for (size_t i = 0; i < 3; i++) {
+		if (commands[i] != NULL)
+			chakong(f, commands[i], "--help", NULL, NULL, NULL, NULL);
+		else
+			chakong(f, "--help", NULL, NULL, NULL, NULL, NULL);
+		assert_int_equal(f->run.status, 0);
+		char want[128];
+		if (commands[i] != NULL) {
+			snprintf(want, sizeof want, "\\fB%s\\fR", commands[i]);
+			if (strstr(man, want) == NULL)
+				fail_msg("command %s is not in docs/chakong.1", commands[i]);
+		}
+		for (const char *p = f->run.out; (p = strstr(p, "--")) != NULL; p += 2) {
+			size_t n = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
+			if (n == 0)
+				continue;
+			snprintf(want, sizeof want, "\\-\\-%.*s", (int)n, p + 2);
+			if (strstr(man, want) == NULL)
+				fail_msg("option --%.*s of '%s --help' is not in docs/chakong.1",
+					 (int)n, p + 2, commands[i] ? commands[i] : "chakong");
+		}
+	}
+	free(man);
+}
+
+static void
+usage_errors_exit_2(void **state)
+{
+	struct fixture *f = *state;
+	chakong(f, "frobnicate", NULL, NULL, NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 2);
+	assert_non_null(strstr(f->run.errout, "no such command 'frobnicate'"));
+
+	chakong(f, f->db_opt, "import", NULL, NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 2);
+	assert_non_null(strstr(f->run.errout, "no FILE given"));
+
+	chakong(f, f->db_opt, "import", "--bogus", "x.csv", NULL, NULL);
+	assert_int_equal(f->run.status, 2);
+	assert_non_null(strstr(f->run.errout, "unknown option '--bogus'"));
+
+	chakong(f, f->db_opt, "import", "--encoding", "latin1", "x.csv", NULL);
+	assert_int_equal(f->run.status, 2);
+
+	chakong(f, f->db_opt, "import", "does-not-exist.csv", NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 2);
+	assert_non_null(strstr(f->run.errout, "does-not-exist.csv"));
+
+	chakong(f, f->db_opt, "cases", "--status", "open", NULL, NULL);
+	assert_int_equal(f->run.status, 2);
+
+	chakong(f, "--now", "not a time", "cases", NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 2);
+}
+
+static void
+import_spec_csv_twice(void **state)
+{
+	struct fixture *f = *state;
+	char *csv = ck_test_path(CK_SPEC_EXAMPLES, "filing.csv");
+	chakong(f, f->db_opt, "import", csv, NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 1);
+	assert_non_null(strstr(f->run.errout, "filing.csv:4: amount_owed"));
+	assert_non_null(strstr(f->run.out, "1 created, 0 updated, 0 unchanged, 1 rejected"));
+	struct stat sb;
+	assert_int_equal(stat(f->db, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+
+	chakong(f, f->db_opt, "import", csv, NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 1);
+	assert_non_null(strstr(f->run.out, "0 created, 0 updated, 1 unchanged, 1 rejected"));
+
+	chakong(f, f->db_opt, "cases", NULL, NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 0);
+	assert_non_null(strstr(f->run.out, "(2024)苏1283执1234号"));
+	assert_null(strstr(f->run.out, "(2023)"));
+	assert_non_null(strstr(f->run.out, "152000.00"));
+
+	/* Debtors are masked unless revealed. */
+	chakong(f, f->db_opt, "cases", "--debtors", NULL, NULL, NULL);
+	assert_non_null(strstr(f->run.out, "320102********1238"));
+	assert_null(strstr(f->run.out, "320102198001011238"));
+	chakong(f, f->db_opt, "cases", "--debtors", "--reveal", NULL, NULL);
+	assert_non_null(strstr(f->run.out, "320102198001011238"));
+	free(csv);
+}
+
+static void
+import_gb18030_and_xml(void **state)
+{
+	struct fixture *f = *state;
+	/* The spec's CSV converted to GB18030, as iconv would. */
+	char *csv = ck_test_path(CK_SPEC_EXAMPLES, "filing.csv");
+	char *utf8 = ck_test_read_file(csv, NULL);
+	iconv_t cd = iconv_open("GB18030", "UTF-8");
+	size_t in_left = strlen(utf8), cap = in_left * 2, out_left = cap;
+	char *gb = malloc(cap), *dst = gb, *src = utf8;
+	assert_int_not_equal(iconv(cd, &src, &in_left, &dst, &out_left), (size_t)-1);
+	iconv_close(cd);
+	char *gb_path = ck_test_path(f->dir, "filing-gb.csv");
+	ck_test_write_file(gb_path, gb, cap - out_left);
+
+	chakong(f, f->db_opt, "import", gb_path, NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 1);
+	assert_non_null(strstr(f->run.out, "1 created"));
+	assert_non_null(strstr(f->run.errout, "filing-gb.csv:4: amount_owed"));
+
+	char *xml = ck_test_path(CK_SPEC_EXAMPLES, "filing.xml");
+	chakong(f, f->db_opt, "import", xml, NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 0);
+	assert_non_null(strstr(f->run.out, "1 created, 0 updated, 1 unchanged, 0 rejected"));
+
+	chakong(f, f->db_opt, "cases", "--status", "terminated", NULL, NULL);
+	assert_int_equal(f->run.status, 0);
+	assert_non_null(strstr(f->run.out, "(2023)苏1283执988号"));
+	assert_null(strstr(f->run.out, "(2024)"));
+	free(xml);
+	free(gb_path);
+	free(gb);
+	free(utf8);
+	free(csv);
+}
+
+int
+main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(help_and_version),
+		T(help_matches_man_page),
+		T(usage_errors_exit_2),
+		T(import_spec_csv_twice),
+		T(import_gb18030_and_xml),
+	};
+#undef T
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

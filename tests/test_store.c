@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_store.c: the SQLite store: creation and permissions, migrations and
+ * version refusal, case import semantics (create, unchanged, update, debtor
+ * removal and restoration), all-or-nothing units and batches, the audit
+ * trail.
+ */
+#include "testutil.h"
+#include "chakong/error.h"
+#include "chakong/store.h"
+
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct fixture {
+	char *dir;
+	char *db;
+	struct ck_store *st;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	f->dir = ck_test_tmpdir();
+	f->db = ck_test_path(f->dir, "store.db");
+	char err[CK_ERR_SIZE] = "";
+	if (ck_store_open(f->db, &f->st, err) != CK_OK)
+		fail_msg("open: %s", err);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	ck_store_close(f->st);
+	ck_test_rmtree(f->dir);
+	free(f->dir);
+	free(f->db);
+	free(f);
+	return 0;
+}
+
+/* One integer from a SQL query on a separate connection. */
+static long long
+sql_int(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(h));
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	long long v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return v;
+}
+
+static const struct ck_debtor_rec zhang = {CK_SUBJECT_PERSON, "张三", "320102198001011238"};
+static const struct ck_debtor_rec trading = {CK_SUBJECT_ORG, "泰兴市某某贸易有限公司",
+                                             "91321283MA1MX8K2PW"};
+
+static struct ck_case_rec
+sample_case(void)
+{
+	return (struct ck_case_rec){
+	    .case_no = "(2024)苏1283执1234号",
+	    .court_code = "苏1283",
+	    .court_name = "泰兴市人民法院",
+	    .filed_at = 1709540400,
+	    .filed_offset_min = 480,
+	    .officer = "李四",
+	    .amount_owed = 15200000,
+	    .status = CK_CASE_ACTIVE,
+	};
+}
+
+static void
+new_store_is_private_and_current(void **state)
+{
+	struct fixture *f = *state;
+	struct stat sb;
+	assert_int_equal(stat(f->db, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(ck_store_version(f->st), CK_STORE_VERSION);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), CK_STORE_VERSION);
+
+	/* The WAL file SQLite creates on the first write is private too. */
+	struct ck_case_rec c = sample_case();
+	struct ck_import_outcome out;
+	assert_int_equal(ck_store_import_case(f->st, &c, &zhang, 1, "t", 1, &out, NULL), CK_OK);
+	char *wal = ck_test_path(f->dir, "store.db-wal");
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	free(wal);
+	assert_int_equal(ck_store_integrity_check(f->st, NULL), CK_OK);
+}
+
+static void
+empty_file_is_migrated(void **state)
+{
+	(void)state;
+	char *dir = ck_test_tmpdir();
+	char *db = ck_test_path(dir, "v0.db");
+	ck_test_write_file(db, "", 0); /* a v0 store: an empty file */
+	struct ck_store *st;
+	char err[CK_ERR_SIZE] = "";
+	assert_int_equal(ck_store_open(db, &st, err), CK_OK);
+	assert_int_equal(ck_store_version(st), CK_STORE_VERSION);
+	ck_store_close(st);
+	/* Every table of the schema exists and is STRICT. */
+	const char *tables[] = {"cases",        "debtors",  "institutions", "rounds",
+	                        "queries",      "attempts", "raw_answers",  "assets",
+	                        "encumbrances", "leads",    "audit"};
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		char sql[200];
+		snprintf(sql, sizeof sql,
+		         "SELECT count(*) FROM pragma_table_list WHERE name = '%s' AND strict = 1",
+		         tables[i]);
+		if (sql_int(db, sql) != 1)
+			fail_msg("table %s missing or not STRICT", tables[i]);
+	}
+	/* Opening again changes nothing. */
+	assert_int_equal(ck_store_open(db, &st, err), CK_OK);
+	ck_store_close(st);
+	ck_test_rmtree(dir);
+	free(db);
+	free(dir);
+}
+
+static void
+newer_version_is_refused_untouched(void **state)
+{
+	(void)state;
+	char *dir = ck_test_tmpdir();
+	char *db = ck_test_path(dir, "future.db");
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(h, "CREATE TABLE x(a); PRAGMA user_version = 99", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(h);
+
+	struct ck_store *st = (struct ck_store *)1;
+	char err[CK_ERR_SIZE] = "";
+	assert_int_equal(ck_store_open(db, &st, err), CK_E_VERSION);
+	assert_null(st);
+	assert_non_null(strstr(err, "99"));
+	assert_non_null(strstr(err, "newer"));
+	assert_int_equal(sql_int(db, "PRAGMA user_version"), 99);
+	/* Not even the journal mode (kept in the file header) was changed. */
+	char *wal = ck_test_path(dir, "future.db-wal");
+	struct stat sb;
+	assert_int_not_equal(stat(wal, &sb), 0);
+	free(wal);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "delete");
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'cases'"), 0);
+	ck_test_rmtree(dir);
+	free(db);
+	free(dir);
+}
+
+static void
+import_create_unchanged_update(void **state)
+{
+	struct fixture *f = *state;
+	struct ck_case_rec c = sample_case();
+	struct ck_debtor_rec both[] = {zhang, trading};
+	struct ck_import_outcome out;
+	char err[CK_ERR_SIZE] = "";
+
+	assert_int_equal(ck_store_import_case(f->st, &c, both, 2, "a.csv", 100, &out, err), CK_OK);
+	assert_int_equal(out.result, CK_IMPORT_CREATED);
+	assert_int_equal(out.debtors_added, 2);
+
+	assert_int_equal(ck_store_import_case(f->st, &c, both, 2, "a.csv", 200, &out, err), CK_OK);
+	assert_int_equal(out.result, CK_IMPORT_UNCHANGED);
+	long long audit_rows = sql_int(f->db, "SELECT count(*) FROM audit");
+
+	c.amount_owed = 15000000;
+	assert_int_equal(ck_store_import_case(f->st, &c, both, 2, "b.csv", 300, &out, err), CK_OK);
+	assert_int_equal(out.result, CK_IMPORT_UPDATED);
+	assert_int_equal(out.fields_changed, 1);
+	assert_int_equal(sql_int(f->db, "SELECT amount_owed FROM cases"), 15000000);
+	assert_int_equal(sql_int(f->db, "SELECT updated_at FROM cases"), 300);
+	assert_int_equal(sql_int(f->db, "SELECT imported_at FROM cases"), 100);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM audit"), audit_rows + 1);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'case.updated'"
+	                                " AND detail = 'amount_owed' AND actor = 'b.csv'"),
+	                 1);
+}
+
+struct collected {
+	int n, removed;
+	char ids[8][32];
+};
+
+static int
+collect_debtor(void *ctx, const struct ck_debtor_row *d)
+{
+	struct collected *c = ctx;
+	snprintf(c->ids[c->n++], sizeof c->ids[0], "%s", d->id_no);
+	c->removed += d->removed;
+	return 0;
+}
+
+static void
+removed_debtor_kept_in_history_and_restored(void **state)
+{
+	struct fixture *f = *state;
+	struct ck_case_rec c = sample_case();
+	struct ck_debtor_rec both[] = {zhang, trading};
+	struct ck_import_outcome out;
+	assert_int_equal(ck_store_import_case(f->st, &c, both, 2, "a", 1, &out, NULL), CK_OK);
+
+	assert_int_equal(ck_store_import_case(f->st, &c, &zhang, 1, "b", 2, &out, NULL), CK_OK);
+	assert_int_equal(out.result, CK_IMPORT_UPDATED);
+	assert_int_equal(out.debtors_removed, 1);
+
+	struct collected now = {0}, all = {0};
+	assert_int_equal(ck_store_each_debtor(f->st, c.case_no, 0, collect_debtor, &now, NULL),
+	                 CK_OK);
+	assert_int_equal(now.n, 1);
+	assert_string_equal(now.ids[0], zhang.id_no);
+	assert_int_equal(ck_store_each_debtor(f->st, c.case_no, 1, collect_debtor, &all, NULL),
+	                 CK_OK);
+	assert_int_equal(all.n, 2);
+	assert_int_equal(all.removed, 1);
+	assert_string_equal(all.ids[1], trading.id_no); /* removed ones come last */
+
+	/* Importing the same again: nothing more to remove. */
+	assert_int_equal(ck_store_import_case(f->st, &c, &zhang, 1, "b", 3, &out, NULL), CK_OK);
+	assert_int_equal(out.result, CK_IMPORT_UNCHANGED);
+
+	assert_int_equal(ck_store_import_case(f->st, &c, both, 2, "c", 4, &out, NULL), CK_OK);
+	assert_int_equal(out.result, CK_IMPORT_UPDATED);
+	assert_int_equal(out.debtors_added, 1);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM debtors WHERE removed_at IS NULL"),
+	                 2);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM debtors"), 2);
+	assert_int_equal(
+	    sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'debtor.restored'"), 1);
+}
+
+static void
+failed_import_leaves_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct ck_case_rec c = sample_case();
+	struct ck_debtor_rec twice[] = {zhang, zhang}; /* violates UNIQUE(case, id) */
+	struct ck_import_outcome out;
+	char err[CK_ERR_SIZE] = "";
+	assert_int_equal(ck_store_import_case(f->st, &c, twice, 2, "a", 1, &out, err), CK_E_STORE);
+	assert_non_null(strstr(err, "UNIQUE"));
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM cases"), 0);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM debtors"), 0);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM audit"), 0);
+	assert_int_equal(ck_store_import_case(f->st, &c, NULL, 0, "a", 1, &out, NULL),
+	                 CK_E_INVALID);
+
+	/* In a batch, a failing case rolls back alone. */
+	assert_int_equal(ck_store_begin_batch(f->st, NULL), CK_OK);
+	assert_int_equal(ck_store_import_case(f->st, &c, twice, 2, "a", 1, &out, NULL), CK_E_STORE);
+	struct ck_case_rec other = sample_case();
+	other.case_no = "(2024)苏1283执1235号";
+	assert_int_equal(ck_store_import_case(f->st, &other, &zhang, 1, "a", 1, &out, NULL), CK_OK);
+	assert_int_equal(ck_store_commit_batch(f->st, NULL), CK_OK);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM cases"), 1);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM debtors"), 1);
+	assert_int_equal(ck_store_commit_batch(f->st, NULL), CK_E_USAGE);
+}
+
+static int
+count_case(void *ctx, const struct ck_case_row *row)
+{
+	(void)row;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void
+listing_filters_by_status(void **state)
+{
+	struct fixture *f = *state;
+	struct ck_case_rec a = sample_case(), b = sample_case();
+	b.case_no = "(2023)苏1283执988号";
+	b.status = CK_CASE_TERMINATED;
+	b.terminated_on = 19663;
+	struct ck_import_outcome out;
+	assert_int_equal(ck_store_import_case(f->st, &a, &zhang, 1, "x", 1, &out, NULL), CK_OK);
+	assert_int_equal(ck_store_import_case(f->st, &b, &trading, 1, "x", 1, &out, NULL), CK_OK);
+	int all = 0, terminated = 0, closed = 0;
+	assert_int_equal(ck_store_each_case(f->st, 0, count_case, &all, NULL), CK_OK);
+	assert_int_equal(
+	    ck_store_each_case(f->st, CK_CASE_TERMINATED, count_case, &terminated, NULL), CK_OK);
+	assert_int_equal(ck_store_each_case(f->st, CK_CASE_CLOSED, count_case, &closed, NULL),
+	                 CK_OK);
+	assert_int_equal(all, 2);
+	assert_int_equal(terminated, 1);
+	assert_int_equal(closed, 0);
+	char err[CK_ERR_SIZE] = "";
+	struct collected none = {0};
+	assert_int_equal(
+	    ck_store_each_debtor(f->st, "(2020)苏1283执1号", 1, collect_debtor, &none, err),
+	    CK_E_NOTFOUND);
+}
+
+static void
+audit_trail_is_append_only(void **state)
+{
+	struct fixture *f = *state;
+	struct ck_case_rec c = sample_case();
+	struct ck_import_outcome out;
+	assert_int_equal(ck_store_import_case(f->st, &c, &zhang, 1, "x", 1, &out, NULL), CK_OK);
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(f->db, &h), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(h, "UPDATE audit SET actor = 'me'", NULL, NULL, NULL),
+	                     SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(h, "DELETE FROM audit", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM audit WHERE actor = 'x'"), 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(new_store_is_private_and_current, setup, teardown),
+	    cmocka_unit_test(empty_file_is_migrated),
+	    cmocka_unit_test(newer_version_is_refused_untouched),
+	    cmocka_unit_test_setup_teardown(import_create_unchanged_update, setup, teardown),
+	    cmocka_unit_test_setup_teardown(removed_debtor_kept_in_history_and_restored, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(failed_import_leaves_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(listing_filters_by_status, setup, teardown),
+	    cmocka_unit_test_setup_teardown(audit_trail_is_append_only, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
