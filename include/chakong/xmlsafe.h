@@ -8,23 +8,37 @@
  * - no network access, no DTD loading, no entity substitution, no XInclude;
  * - any DOCTYPE (internal or external subset) is rejected as hostile before
  *   its declarations are acted on, so entity bombs and external entities
- *   never expand;
+ *   never expand; a reference to any entity other than the five predefined
+ *   ones (&amp; &lt; &gt; &apos; &quot;) is hostile too;
  * - input larger than limits->max_bytes is refused before parsing, and
- *   nesting deeper than limits->max_depth is refused as hostile;
+ *   nesting deeper than limits->max_depth is refused as hostile while
+ *   parsing;
  * - the encoding named in the XML declaration is honoured (UTF-8, GB18030,
- *   GBK, ...; a UTF-8 byte order mark may precede the declaration); text
- *   comes out of the tree as UTF-8.  Bytes invalid in the encoding make the
- *   document malformed.
+ *   GBK, ...; a UTF-8 byte order mark may precede the declaration, and a
+ *   UTF-16 document is recognised by its byte order mark); text comes out of
+ *   the tree as UTF-8.  chakong decodes the bytes itself (iconv) and hands
+ *   libxml2 only UTF-8, so bytes invalid in the encoding are reported
+ *   precisely (CK_E_ENCODING) and libxml2 never writes to stderr.
+ * Processing instructions and comments are allowed and ignored.
  *
  * Elements are looked up by (namespace URI, local name), never by prefix.
  *
- * XSD validation uses schemas compiled into the program (schemas/NAME.xsd);
- * a struct ck_xsd_set compiles each schema once, on first use, and keeps it
- * until ck_xsd_set_free().
+ * XSD validation uses schemas compiled into the program (the .xsd files of
+ * schemas/); a struct ck_xsd_set compiles each schema once, on first use,
+ * and keeps it until ck_xsd_set_free().  Hints in the instance
+ * (xsi:schemaLocation) are never followed.
+ *
+ * Messages: "line N: reason" (prefixed by "path: " for ck_xml_parse_file),
+ * where reason is libxml2's own for well-formedness and schema errors.
+ *
+ * Threads: nothing here keeps global state of its own; a document, and a
+ * struct ck_xsd_set, serve one thread at a time.  libxml2 itself must be
+ * initialised (xmlInitParser(), which this module also calls) from the main
+ * thread before threads share it.
  *
  * Ownership: documents returned by ck_xml_parse*() belong to the caller and
- * are freed with xmlFreeDoc(); strings returned by ck_xml_text() and
- * ck_xml_attr() are malloc'd and freed with free().
+ * are freed with xmlFreeDoc(); strings returned by ck_xml_text(),
+ * ck_xml_attr() and ck_xml_child_text() are malloc'd and freed with free().
  */
 #ifndef CHAKONG_XMLSAFE_H
 #define CHAKONG_XMLSAFE_H
@@ -35,6 +49,9 @@
 #define CK_XML_DEFAULT_MAX_BYTES ((size_t)8 << 20) /* common.md: 8 MiB */
 #define CK_XML_DEFAULT_MAX_DEPTH 64
 
+/* max_depth counts elements: the root alone is depth 1.  Values above
+ * libxml2's own limit (256) act as 256, so that the refusal is always ours
+ * (hostile) rather than libxml2's. */
 struct ck_xml_limits {
 	size_t max_bytes;   /* 0 means CK_XML_DEFAULT_MAX_BYTES */
 	unsigned max_depth; /* 0 means CK_XML_DEFAULT_MAX_DEPTH */
@@ -46,25 +63,32 @@ struct ck_xml_limits {
  *   CK_E_TOOBIG   larger than max_bytes;
  *   CK_E_HOSTILE  a DOCTYPE, an entity declaration or reference, or nesting
  *                 deeper than max_depth;
- *   CK_E_ENCODING bytes invalid in the declared encoding, or an encoding
- *                 this build cannot convert;
- *   CK_E_XML      not well-formed (the message gives line and reason).
- * On failure *out is NULL.
+ *   CK_E_ENCODING bytes invalid in the declared encoding, an encoding
+ *                 this build cannot convert, or a byte order mark that
+ *                 contradicts the declaration;
+ *   CK_E_XML      not well-formed, NUL characters included (the message
+ *                 gives line and reason);
+ *   CK_E_USAGE    out is NULL, or buf is NULL with len > 0.
+ * A hostile document is reported as CK_E_HOSTILE even when it is also
+ * malformed.  On failure *out is NULL.
  */
 int ck_xml_parse(const void *buf, size_t len, const struct ck_xml_limits *limits, xmlDoc **out,
                  char *err);
 
-/* Reads a file (refusing more than max_bytes without reading it whole) and
- * parses it as ck_xml_parse() does.  CK_E_IO if it cannot be read. */
+/* Reads a file and parses it as ck_xml_parse() does.  A regular file larger
+ * than max_bytes is refused from its size alone; from anything else (a pipe)
+ * at most max_bytes + 1 bytes are read.  CK_E_IO if it cannot be read. */
 int ck_xml_parse_file(const char *path, const struct ck_xml_limits *limits, xmlDoc **out,
                       char *err);
 
 /* True when n is an element named `local` in namespace `ns_uri`; ns_uri
- * NULL means "in no namespace". */
+ * NULL means "in no namespace" (xmlns="" counts as no namespace); local
+ * NULL matches any name. */
 int ck_xml_is(const xmlNode *n, const char *ns_uri, const char *local);
 
 /* The first element child of parent matching (ns_uri, local), or NULL;
- * local NULL matches any element. */
+ * local NULL matches any element.  parent may be the document itself,
+ * cast: ck_xml_first((xmlNode *)doc, ns, "Root") checks the root. */
 xmlNode *ck_xml_first(const xmlNode *parent, const char *ns_uri, const char *local);
 
 /* The next element sibling after n matching (ns_uri, local), or NULL. */
@@ -82,11 +106,14 @@ char *ck_xml_attr(const xmlNode *n, const char *name);
  * child is absent.  A convenience over ck_xml_first + ck_xml_text. */
 char *ck_xml_child_text(const xmlNode *parent, const char *ns_uri, const char *local);
 
-/* Source line of n (1-based), 0 if unknown. */
+/* Source line of n (1-based), 0 if unknown.  libxml2 stores lines in 16
+ * bits: lines after 65534 read as 65535. */
 long ck_xml_line(const xmlNode *n);
 
 struct ck_xsd_set;
 
+/* An empty set: nothing is compiled until ck_xsd_validate() needs it.
+ * CK_E_NOMEM or CK_E_USAGE (out NULL).  ck_xsd_set_free(NULL) is a no-op. */
 int ck_xsd_set_new(struct ck_xsd_set **out, char *err);
 void ck_xsd_set_free(struct ck_xsd_set *set);
 
@@ -94,6 +121,7 @@ void ck_xsd_set_free(struct ck_xsd_set *set);
  * Validates doc against the embedded schema `name` (the file name under
  * schemas/ without ".xsd", e.g. "filing").  CK_OK, CK_E_SCHEMA with the line
  * and reason of the first violation, or CK_E_NOTFOUND for an unknown name.
+ * The document is not modified (no default attributes are added).
  */
 int ck_xsd_validate(struct ck_xsd_set *set, const char *name, xmlDoc *doc, char *err);
 

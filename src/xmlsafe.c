@@ -1,0 +1,902 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xmlsafe.c: hardened XML parsing on top of libxml2, lookup by namespace URI
+ * and local name, and validation against the XSDs compiled into the library.
+ *
+ * Bytes reach libxml2 only as UTF-8: the declared encoding is decoded here
+ * first, because libxml2 2.9 reports conversion failures through its
+ * process-wide generic error channel (stderr) and then only as "premature
+ * end of data", which cannot be told apart from truncation.  DOCTYPEs,
+ * entity references and deep nesting are stopped from SAX callbacks
+ * installed on a private parser context, so nothing they declare or name is
+ * ever acted on.
+ */
+#include "chakong/xmlsafe.h"
+#include "chakong/error.h"
+#include "schemas_embedded.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <iconv.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/SAX2.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlschemas.h>
+
+/*
+ * The options every parse uses.  Deliberately absent: XML_PARSE_NOENT,
+ * XML_PARSE_DTDLOAD, XML_PARSE_DTDATTR, XML_PARSE_DTDVALID (they act on
+ * DTDs), XML_PARSE_XINCLUDE, XML_PARSE_HUGE (it lifts libxml2's own limits)
+ * and XML_PARSE_BIG_LINES (it stores line numbers in node->psvi, a field
+ * schema validation also uses).  XML_PARSE_IGNORE_ENC because the text
+ * handed over is already UTF-8 whatever its declaration says.
+ */
+#define PARSE_OPTIONS                                                                              \
+	(XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC)
+
+#define ENCNAME_MAX 64
+
+static const char doctype_reason[] = "document type declaration (DOCTYPE) is not allowed";
+
+/* The first error libxml2 reported: later ones are mostly consequences. */
+struct first_error {
+	int set;
+	long line;
+	char msg[CK_ERR_SIZE];
+};
+
+static void
+keep_first_error(struct first_error *fe, const xmlError *e)
+{
+	if (fe == NULL || e == NULL || fe->set || e->level < XML_ERR_ERROR)
+		return;
+	fe->set = 1;
+	fe->line = e->line;
+	snprintf(fe->msg, sizeof fe->msg, "%s", e->message ? e->message : "unknown error");
+	size_t n = strlen(fe->msg);
+	while (n > 0 && (fe->msg[n - 1] == '\n' || fe->msg[n - 1] == '\r' ||
+	                 fe->msg[n - 1] == ' ' || fe->msg[n - 1] == '\t'))
+		fe->msg[--n] = '\0';
+}
+
+static int
+is_blank(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* 1-based line of byte offset `off` in UTF-8 text. */
+static long
+line_at(const char *p, size_t off)
+{
+	long line = 1;
+	for (size_t i = 0; i < off; i++)
+		if (p[i] == '\n')
+			line++;
+	return line;
+}
+
+/* "path: " or "" in front of every message. */
+#define WHERE_FMT "%s%s"
+#define WHERE(w)  (w) ? (w) : "", (w) ? ": " : ""
+
+/* ---- decoding to UTF-8 ------------------------------------------------ */
+
+/* EncName of the XML specification: [A-Za-z] ([A-Za-z0-9._] | '-')*.  This
+ * also keeps iconv's suffixes ("//IGNORE", "//TRANSLIT") out of iconv_open,
+ * which would otherwise let a document ask for invalid bytes to be dropped. */
+static int
+valid_encname(const char *s, size_t n)
+{
+	if (n == 0 || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')))
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Finds the encoding pseudo-attribute of an XML declaration at the start of
+ * p (ASCII-compatible bytes).  name gets "" when there is no declaration or
+ * no encoding in it.  A declaration we cannot read is left to libxml2, which
+ * reports it as malformed: the text is then treated as UTF-8, the default,
+ * so misreading it here can only make a document fail, never change its
+ * meaning.  Returns -1 when the name is not a valid EncName.
+ */
+static int
+declared_encoding(const char *p, size_t len, char name[ENCNAME_MAX])
+{
+	name[0] = '\0';
+	if (len < 6 || memcmp(p, "<?xml", 5) != 0 || !is_blank((unsigned char)p[5]))
+		return 0;
+	size_t i = 5;
+	for (;;) {
+		while (i < len && is_blank((unsigned char)p[i]))
+			i++;
+		size_t key = i;
+		while (i < len && p[i] >= 'a' && p[i] <= 'z')
+			i++;
+		size_t keylen = i - key;
+		if (keylen == 0)
+			return 0;
+		while (i < len && is_blank((unsigned char)p[i]))
+			i++;
+		if (i >= len || p[i] != '=')
+			return 0;
+		i++;
+		while (i < len && is_blank((unsigned char)p[i]))
+			i++;
+		if (i >= len || (p[i] != '"' && p[i] != '\''))
+			return 0;
+		char quote = p[i++];
+		size_t val = i;
+		while (i < len && p[i] != quote && p[i] != '<' && p[i] != '>')
+			i++;
+		if (i >= len || p[i] != quote)
+			return 0;
+		size_t vallen = i - val;
+		i++;
+		if (keylen == 8 && memcmp(p + key, "encoding", 8) == 0) {
+			if (vallen >= ENCNAME_MAX || !valid_encname(p + val, vallen))
+				return -1;
+			memcpy(name, p + val, vallen);
+			name[vallen] = '\0';
+			return 0;
+		}
+	}
+}
+
+static int
+is_utf8_name(const char *name)
+{
+	return strcasecmp(name, "UTF-8") == 0 || strcasecmp(name, "UTF8") == 0;
+}
+
+static int
+is_utf16_name(const char *name)
+{
+	return strncasecmp(name, "UTF-16", 6) == 0 || strncasecmp(name, "UTF16", 5) == 0;
+}
+
+/* Offset of the first byte that does not belong to well-formed UTF-8
+ * (overlong forms, surrogates and code points above U+10FFFF included), or
+ * len when there is none. */
+static size_t
+utf8_invalid_at(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned c = p[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t more;
+		uint32_t cp;
+		if (c >= 0xC2 && c <= 0xDF) {
+			more = 1;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			more = 2;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			more = 3;
+			cp = c & 0x07;
+		} else {
+			return i;
+		}
+		if (len - i <= more)
+			return i;
+		for (size_t k = 1; k <= more; k++) {
+			if ((p[i + k] & 0xC0) != 0x80)
+				return i;
+			cp = (cp << 6) | (p[i + k] & 0x3F);
+		}
+		if ((more == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		    (more == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return i;
+		i += more + 1;
+	}
+	return len;
+}
+
+/* The document as UTF-8, ready for libxml2. */
+struct utf8_text {
+	const char *p;
+	size_t len;
+	char *owned; /* the converted copy p points into, or NULL */
+};
+
+/* Converts p from `from` to UTF-8 into a new buffer; `skipped` bytes (a
+ * byte order mark) came before p, for the offsets in messages.  glibc's
+ * iconv stops at the first byte sequence that is invalid (EILSEQ) or cut
+ * short at the end (EINVAL) in the source encoding; either makes the
+ * document invalid. */
+static int
+convert(const char *from, const unsigned char *p, size_t len, size_t skipped, struct utf8_text *out,
+        const char *where, char *err)
+{
+	iconv_t cd = iconv_open("UTF-8", from);
+	if (cd == (iconv_t)-1)
+		return ck_fail(err, CK_E_ENCODING, WHERE_FMT "unsupported encoding %s",
+		               WHERE(where), from);
+	int rc = CK_OK;
+	/* GB18030, GBK and UTF-16 grow by at most half; grown on demand for the rest. */
+	size_t cap = len + len / 2 + 16;
+	size_t used = 0;
+	char *buf = malloc(cap);
+	if (buf == NULL) {
+		rc = ck_fail(err, CK_E_NOMEM, "out of memory decoding %s", from);
+		goto out;
+	}
+	/* iconv's prototype wants char **; it does not write through it. */
+	char *in = (char *)(uintptr_t)p;
+	size_t inleft = len;
+	int flushing = 0;
+	for (;;) {
+		char *o = buf + used;
+		size_t oleft = cap - used;
+		size_t r = flushing ? iconv(cd, NULL, NULL, &o, &oleft)
+		                    : iconv(cd, &in, &inleft, &o, &oleft);
+		int saved = errno;
+		used = (size_t)(o - buf);
+		if (r != (size_t)-1) {
+			if (flushing)
+				break;
+			flushing = 1; /* stateful encodings may still owe output */
+			continue;
+		}
+		if (saved != E2BIG) {
+			rc = ck_fail(
+			    err, CK_E_ENCODING,
+			    WHERE_FMT "line %ld: bytes invalid in encoding %s at offset %zu",
+			    WHERE(where), line_at(buf, used), from, skipped + len - inleft);
+			goto out;
+		}
+		char *grown = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+		if (grown == NULL) {
+			rc = ck_fail(err, CK_E_NOMEM, "out of memory decoding %s", from);
+			goto out;
+		}
+		buf = grown;
+		cap *= 2;
+	}
+	out->owned = buf;
+	out->p = buf;
+	out->len = used;
+	buf = NULL;
+out:
+	free(buf);
+	iconv_close(cd);
+	return rc;
+}
+
+/*
+ * Turns the bytes of a document into UTF-8 text as its byte order mark or
+ * XML declaration says.  A byte order mark and a declaration that disagree
+ * are refused rather than resolved: either choice could misread the text.
+ */
+static int
+to_utf8(const unsigned char *p, size_t len, struct utf8_text *out, const char *where, char *err)
+{
+	char name[ENCNAME_MAX];
+	const char *bom = NULL;
+	int utf16 = 0;
+	out->p = (const char *)p;
+	out->len = len;
+	out->owned = NULL;
+
+	if (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
+		bom = "UTF-8";
+	} else if (len >= 2 && p[0] == 0xFF && p[1] == 0xFE) {
+		bom = "UTF-16LE";
+		utf16 = 1;
+	} else if (len >= 2 && p[0] == 0xFE && p[1] == 0xFF) {
+		bom = "UTF-16BE";
+		utf16 = 1;
+	}
+
+	if (utf16) {
+		int rc = convert(bom, p + 2, len - 2, 2, out, where, err);
+		if (rc != CK_OK)
+			return rc;
+		if (declared_encoding(out->p, out->len, name) < 0)
+			return ck_fail(err, CK_E_ENCODING,
+			               WHERE_FMT "the XML declaration names an invalid encoding",
+			               WHERE(where));
+		if (name[0] != '\0' && !is_utf16_name(name))
+			return ck_fail(err, CK_E_ENCODING,
+			               WHERE_FMT
+			               "byte order mark says %s but the declaration says %s",
+			               WHERE(where), bom, name);
+		return CK_OK;
+	}
+	if (bom != NULL) {
+		p += 3;
+		len -= 3;
+		out->p = (const char *)p;
+		out->len = len;
+	}
+	if (declared_encoding((const char *)p, len, name) < 0)
+		return ck_fail(err, CK_E_ENCODING,
+		               WHERE_FMT "the XML declaration names an invalid encoding",
+		               WHERE(where));
+	if (name[0] == '\0' || is_utf8_name(name)) {
+		size_t bad = utf8_invalid_at(p, len);
+		if (bad < len)
+			return ck_fail(err, CK_E_ENCODING,
+			               WHERE_FMT
+			               "line %ld: bytes invalid in encoding UTF-8 at offset %zu",
+			               WHERE(where), line_at((const char *)p, bad),
+			               bad + (bom != NULL ? 3 : 0));
+		return CK_OK;
+	}
+	if (bom != NULL)
+		return ck_fail(err, CK_E_ENCODING,
+		               WHERE_FMT "byte order mark says UTF-8 but the declaration says %s",
+		               WHERE(where), name);
+	int rc = convert(name, p, len, 0, out, where, err);
+	if (rc != CK_OK)
+		return rc;
+	/* The declaration was read as ASCII; an encoding in which it does not
+	 * read back the same (UTF-16 without a byte order mark, EBCDIC) is not
+	 * the document's. */
+	if (out->len < 5 || memcmp(out->p, "<?xml", 5) != 0)
+		return ck_fail(err, CK_E_ENCODING,
+		               WHERE_FMT "the document is not encoded in its declared encoding %s",
+		               WHERE(where), name);
+	return CK_OK;
+}
+
+/* ---- parsing ---------------------------------------------------------- */
+
+/* What the SAX callbacks share; reached through the parser's _private. */
+struct parse_state {
+	unsigned max_depth;
+	unsigned depth;
+	int hostile;
+	long hostile_line;
+	char hostile_reason[128];
+	struct first_error error;
+	startElementNsSAX2Func start_element;
+	endElementNsSAX2Func end_element;
+};
+
+static struct parse_state *
+state_of(void *ctx)
+{
+	return ctx ? ((xmlParserCtxtPtr)ctx)->_private : NULL;
+}
+
+/* Marks the document hostile and halts the parser: xmlStopParser() discards
+ * the rest of the input, so nothing after this point is read. */
+static void
+stop_hostile(void *ctx, const char *reason)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct parse_state *st = state_of(ctx);
+	if (st != NULL && !st->hostile) {
+		st->hostile = 1;
+		st->hostile_line = ctxt->input ? ctxt->input->line : 0;
+		snprintf(st->hostile_reason, sizeof st->hostile_reason, "%s", reason);
+	}
+	xmlStopParser(ctxt);
+}
+
+/* Called as soon as "<!DOCTYPE name ExternalID" has been read, before an
+ * internal subset is looked at or an external one is fetched. */
+static void
+on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *public_id,
+                   const xmlChar *system_id)
+{
+	(void)name;
+	(void)public_id;
+	(void)system_id;
+	stop_hostile(ctx, doctype_reason);
+}
+
+/* Apart from on_get_entity, the callbacks below can only run once a DTD
+ * has declared something, which the callback above prevents; they are set
+ * so that a change in libxml2's order of events would still end in a
+ * refusal rather than in a declaration being acted on. */
+static void
+on_external_subset(void *ctx, const xmlChar *name, const xmlChar *public_id,
+                   const xmlChar *system_id)
+{
+	(void)name;
+	(void)public_id;
+	(void)system_id;
+	stop_hostile(ctx, doctype_reason);
+}
+
+static void
+on_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
+               const xmlChar *system_id, xmlChar *content)
+{
+	(void)name;
+	(void)type;
+	(void)public_id;
+	(void)system_id;
+	(void)content;
+	stop_hostile(ctx, "entity declarations are not allowed");
+}
+
+static void
+on_unparsed_entity_decl(void *ctx, const xmlChar *name, const xmlChar *public_id,
+                        const xmlChar *system_id, const xmlChar *notation)
+{
+	(void)name;
+	(void)public_id;
+	(void)system_id;
+	(void)notation;
+	stop_hostile(ctx, "entity declarations are not allowed");
+}
+
+static xmlParserInputPtr
+on_resolve_entity(void *ctx, const xmlChar *public_id, const xmlChar *system_id)
+{
+	(void)public_id;
+	(void)system_id;
+	stop_hostile(ctx, "external entities are not allowed");
+	return NULL;
+}
+
+/* Reached for every entity reference except the five predefined ones,
+ * which libxml2 resolves itself before asking. */
+static xmlEntityPtr
+on_get_entity(void *ctx, const xmlChar *name)
+{
+	(void)name;
+	stop_hostile(ctx, "entity references are not allowed");
+	return NULL;
+}
+
+static xmlEntityPtr
+on_get_parameter_entity(void *ctx, const xmlChar *name)
+{
+	(void)name;
+	stop_hostile(ctx, "parameter entity references are not allowed");
+	return NULL;
+}
+
+static void
+on_reference(void *ctx, const xmlChar *name)
+{
+	(void)name;
+	stop_hostile(ctx, "entity references are not allowed");
+}
+
+/* Counts depth as elements open, and stops before building the element
+ * that goes too deep, so a deep document costs no more than max_depth
+ * levels of work. */
+static void
+on_start_element(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
+                 int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
+                 const xmlChar **attributes)
+{
+	struct parse_state *st = state_of(ctx);
+	if (st == NULL)
+		return;
+	if (++st->depth > st->max_depth) {
+		char reason[64];
+		snprintf(reason, sizeof reason, "elements nested deeper than %u", st->max_depth);
+		stop_hostile(ctx, reason);
+		return;
+	}
+	st->start_element(ctx, local, prefix, uri, nb_namespaces, namespaces, nb_attributes,
+	                  nb_defaulted, attributes);
+}
+
+static void
+on_end_element(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
+{
+	struct parse_state *st = state_of(ctx);
+	if (st == NULL)
+		return;
+	st->depth--;
+	st->end_element(ctx, local, prefix, uri);
+}
+
+/* Structured errors of this context only: the handler is per parser, so
+ * nothing is printed and no process-wide handler is involved. */
+static void
+on_parse_error(void *ctx, xmlErrorPtr e)
+{
+	struct parse_state *st = state_of(ctx);
+	if (st != NULL)
+		keep_first_error(&st->error, e);
+}
+
+static int
+parse_utf8(const char *p, size_t len, unsigned max_depth, const char *where, xmlDoc **out,
+           char *err)
+{
+	if (len > INT_MAX)
+		return ck_fail(err, CK_E_TOOBIG, WHERE_FMT "document is %zu bytes, more than %d",
+		               WHERE(where), len, INT_MAX);
+	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	if (ctxt == NULL || ctxt->sax == NULL) {
+		xmlFreeParserCtxt(ctxt);
+		return ck_fail(err, CK_E_NOMEM, "out of memory creating an XML parser");
+	}
+	struct parse_state st = {.max_depth = max_depth};
+	ctxt->_private = &st;
+	xmlSAXHandler *sax = ctxt->sax;
+	st.start_element = sax->startElementNs;
+	st.end_element = sax->endElementNs;
+	sax->startElementNs = on_start_element;
+	sax->endElementNs = on_end_element;
+	sax->internalSubset = on_internal_subset;
+	sax->externalSubset = on_external_subset;
+	sax->entityDecl = on_entity_decl;
+	sax->unparsedEntityDecl = on_unparsed_entity_decl;
+	sax->resolveEntity = on_resolve_entity;
+	sax->getEntity = on_get_entity;
+	sax->getParameterEntity = on_get_parameter_entity;
+	sax->reference = on_reference;
+	sax->serror = on_parse_error;
+
+	xmlDoc *doc = xmlCtxtReadMemory(ctxt, p, (int)len, NULL, NULL, PARSE_OPTIONS);
+	int rc = CK_OK;
+	/* After an earlier fatal error libxml2 stops calling SAX callbacks but
+	 * still reads a DOCTYPE, noting its name; the document is hostile all
+	 * the same (and nothing in it was acted on, callbacks being off). */
+	if (!st.hostile && (ctxt->intSubName != NULL || ctxt->inSubset != 0)) {
+		st.hostile = 1;
+		st.hostile_line = 0;
+		snprintf(st.hostile_reason, sizeof st.hostile_reason, "%s", doctype_reason);
+	}
+	if (st.hostile) {
+		if (st.hostile_line > 0)
+			rc = ck_fail(err, CK_E_HOSTILE, WHERE_FMT "line %ld: %s", WHERE(where),
+			             st.hostile_line, st.hostile_reason);
+		else
+			rc = ck_fail(err, CK_E_HOSTILE, WHERE_FMT "%s", WHERE(where),
+			             st.hostile_reason);
+	} else if (doc == NULL || !ctxt->wellFormed || !ctxt->nsWellFormed ||
+	           xmlDocGetRootElement(doc) == NULL) {
+		/* nsWellFormed: libxml2 builds a tree around an undeclared prefix,
+		 * but then no element can be found by its namespace URI. */
+		if (!st.error.set)
+			keep_first_error(&st.error, xmlCtxtGetLastError(ctxt));
+		if (st.error.set)
+			rc = ck_fail(err, CK_E_XML, WHERE_FMT "line %ld: %s", WHERE(where),
+			             st.error.line, st.error.msg);
+		else
+			rc = ck_fail(err, CK_E_XML, WHERE_FMT "not well-formed", WHERE(where));
+	}
+	ctxt->_private = NULL;
+	xmlFreeParserCtxt(ctxt);
+	if (rc != CK_OK) {
+		xmlFreeDoc(doc);
+		return rc;
+	}
+	*out = doc;
+	return CK_OK;
+}
+
+static void
+effective_limits(const struct ck_xml_limits *limits, size_t *max_bytes, unsigned *max_depth)
+{
+	*max_bytes = limits && limits->max_bytes ? limits->max_bytes : CK_XML_DEFAULT_MAX_BYTES;
+	*max_depth = limits && limits->max_depth ? limits->max_depth : CK_XML_DEFAULT_MAX_DEPTH;
+	/* Past libxml2's own limit its error would come first and read as
+	 * malformed; at or under it, ours always does. */
+	if (*max_depth > xmlParserMaxDepth)
+		*max_depth = xmlParserMaxDepth;
+}
+
+static int
+parse_bytes(const void *buf, size_t len, unsigned max_depth, const char *where, xmlDoc **out,
+            char *err)
+{
+	struct utf8_text text;
+	int rc = to_utf8(buf, len, &text, where, err);
+	if (rc == CK_OK) {
+		/* NUL is not an XML character in any encoding; libxml2 would
+		 * report it only as a confusing "premature end of data". */
+		const char *nul = memchr(text.p, '\0', text.len);
+		if (nul != NULL)
+			rc = ck_fail(err, CK_E_XML,
+			             WHERE_FMT "line %ld: NUL character is not allowed in XML",
+			             WHERE(where), line_at(text.p, (size_t)(nul - text.p)));
+	}
+	if (rc == CK_OK)
+		rc = parse_utf8(text.p, text.len, max_depth, where, out, err);
+	free(text.owned);
+	return rc;
+}
+
+int
+ck_xml_parse(const void *buf, size_t len, const struct ck_xml_limits *limits, xmlDoc **out,
+             char *err)
+{
+	if (out == NULL || (buf == NULL && len > 0))
+		return ck_fail(err, CK_E_USAGE, "ck_xml_parse: no document or no result pointer");
+	*out = NULL;
+	size_t max_bytes;
+	unsigned max_depth;
+	effective_limits(limits, &max_bytes, &max_depth);
+	if (len > max_bytes)
+		return ck_fail(err, CK_E_TOOBIG,
+		               "document is %zu bytes, more than the limit of %zu", len, max_bytes);
+	xmlInitParser();
+	return parse_bytes(buf != NULL ? buf : "", len, max_depth, NULL, out, err);
+}
+
+int
+ck_xml_parse_file(const char *path, const struct ck_xml_limits *limits, xmlDoc **out, char *err)
+{
+	if (out == NULL || path == NULL)
+		return ck_fail(err, CK_E_USAGE, "ck_xml_parse_file: no path or no result pointer");
+	*out = NULL;
+	size_t max_bytes;
+	unsigned max_depth;
+	effective_limits(limits, &max_bytes, &max_depth);
+
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return ck_fail(err, CK_E_IO, "cannot open %s: %s", path, strerror(errno));
+	int rc = CK_OK;
+	char *buf = NULL;
+	struct stat sb;
+	if (fstat(fd, &sb) != 0) {
+		rc = ck_fail(err, CK_E_IO, "cannot stat %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size > max_bytes) {
+		rc = ck_fail(err, CK_E_TOOBIG, "%s: %jd bytes, more than the limit of %zu", path,
+		             (intmax_t)sb.st_size, max_bytes);
+		goto out;
+	}
+	/* One byte past the limit is enough to know the limit is passed. */
+	size_t limit = max_bytes < SIZE_MAX ? max_bytes + 1 : max_bytes;
+	size_t cap = S_ISREG(sb.st_mode) ? (size_t)sb.st_size + 1 : 64 * 1024;
+	if (cap > limit)
+		cap = limit;
+	size_t used = 0;
+	buf = malloc(cap);
+	if (buf == NULL) {
+		rc = ck_fail(err, CK_E_NOMEM, "out of memory reading %s", path);
+		goto out;
+	}
+	for (;;) {
+		if (used == cap) {
+			if (cap == limit)
+				break;
+			size_t grown_cap = cap <= limit / 2 ? cap * 2 : limit;
+			char *grown = realloc(buf, grown_cap);
+			if (grown == NULL) {
+				rc = ck_fail(err, CK_E_NOMEM, "out of memory reading %s", path);
+				goto out;
+			}
+			buf = grown;
+			cap = grown_cap;
+		}
+		ssize_t n = read(fd, buf + used, cap - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = ck_fail(err, CK_E_IO, "cannot read %s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	if (used > max_bytes) {
+		rc = ck_fail(err, CK_E_TOOBIG, "%s: more than the limit of %zu bytes", path,
+		             max_bytes);
+		goto out;
+	}
+	xmlInitParser();
+	rc = parse_bytes(buf, used, max_depth, path, out, err);
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/* ---- lookup ----------------------------------------------------------- */
+
+int
+ck_xml_is(const xmlNode *n, const char *ns_uri, const char *local)
+{
+	if (n == NULL || n->type != XML_ELEMENT_NODE)
+		return 0;
+	if (local != NULL && (n->name == NULL || strcmp((const char *)n->name, local) != 0))
+		return 0;
+	/* xmlns="" undeclares the default namespace: that is no namespace. */
+	const char *href = n->ns != NULL && n->ns->href != NULL && n->ns->href[0] != '\0'
+	                       ? (const char *)n->ns->href
+	                       : NULL;
+	if (ns_uri == NULL)
+		return href == NULL;
+	return href != NULL && strcmp(href, ns_uri) == 0;
+}
+
+xmlNode *
+ck_xml_next(const xmlNode *n, const char *ns_uri, const char *local)
+{
+	for (xmlNode *c = n ? n->next : NULL; c != NULL; c = c->next)
+		if (ck_xml_is(c, ns_uri, local))
+			return c;
+	return NULL;
+}
+
+xmlNode *
+ck_xml_first(const xmlNode *parent, const char *ns_uri, const char *local)
+{
+	if (parent == NULL)
+		return NULL;
+	xmlNode *c = parent->children;
+	if (c == NULL || ck_xml_is(c, ns_uri, local))
+		return c;
+	return ck_xml_next(c, ns_uri, local);
+}
+
+/* A malloc'd copy of an xmlMalloc'd string: the two allocators need not be
+ * the same, and the header promises free(). */
+static char *
+dup_trimmed(xmlChar *s, int trim)
+{
+	if (s == NULL)
+		return NULL;
+	const char *b = (const char *)s;
+	size_t n = strlen(b);
+	if (trim) {
+		while (n > 0 && is_blank((unsigned char)*b)) {
+			b++;
+			n--;
+		}
+		while (n > 0 && is_blank((unsigned char)b[n - 1]))
+			n--;
+	}
+	char *r = malloc(n + 1);
+	if (r != NULL) {
+		memcpy(r, b, n);
+		r[n] = '\0';
+	}
+	xmlFree(s);
+	return r;
+}
+
+char *
+ck_xml_text(const xmlNode *n)
+{
+	if (n == NULL)
+		return NULL;
+	return dup_trimmed(xmlNodeGetContent(n), 1);
+}
+
+char *
+ck_xml_attr(const xmlNode *n, const char *name)
+{
+	if (n == NULL || name == NULL || n->type != XML_ELEMENT_NODE)
+		return NULL;
+	return dup_trimmed(xmlGetNoNsProp(n, (const xmlChar *)name), 0);
+}
+
+char *
+ck_xml_child_text(const xmlNode *parent, const char *ns_uri, const char *local)
+{
+	xmlNode *c = ck_xml_first(parent, ns_uri, local);
+	return c != NULL ? ck_xml_text(c) : NULL;
+}
+
+long
+ck_xml_line(const xmlNode *n)
+{
+	if (n == NULL)
+		return 0;
+	long line = xmlGetLineNo(n);
+	return line > 0 ? line : 0;
+}
+
+/* ---- XSD -------------------------------------------------------------- */
+
+struct ck_xsd_set {
+	size_t count;
+	xmlSchemaPtr schema[]; /* by index into ck_embedded_schemas; NULL until used */
+};
+
+static void
+on_schema_error(void *ctx, xmlErrorPtr e)
+{
+	keep_first_error(ctx, e);
+}
+
+int
+ck_xsd_set_new(struct ck_xsd_set **out, char *err)
+{
+	if (out == NULL)
+		return ck_fail(err, CK_E_USAGE, "ck_xsd_set_new: no result pointer");
+	*out = NULL;
+	size_t count = 0;
+	while (ck_embedded_schemas[count].name != NULL)
+		count++;
+	struct ck_xsd_set *set = calloc(1, sizeof *set + count * sizeof set->schema[0]);
+	if (set == NULL)
+		return ck_fail(err, CK_E_NOMEM, "out of memory creating a schema set");
+	set->count = count;
+	xmlInitParser();
+	*out = set;
+	return CK_OK;
+}
+
+void
+ck_xsd_set_free(struct ck_xsd_set *set)
+{
+	if (set == NULL)
+		return;
+	for (size_t i = 0; i < set->count; i++)
+		xmlSchemaFree(set->schema[i]);
+	free(set);
+}
+
+/* Compiles embedded schema i.  Our schemas import and include nothing, so
+ * the schema parser has nothing to fetch. */
+static int
+compile_schema(struct ck_xsd_set *set, size_t i, char *err)
+{
+	const struct ck_embedded_schema *es = &ck_embedded_schemas[i];
+	if (es->size > INT_MAX)
+		return ck_fail(err, CK_E_TOOBIG, "embedded schema %s is too large", es->name);
+	struct first_error fe = {0};
+	xmlSchemaParserCtxtPtr pctxt =
+	    xmlSchemaNewMemParserCtxt((const char *)es->data, (int)es->size);
+	if (pctxt == NULL)
+		return ck_fail(err, CK_E_NOMEM, "out of memory compiling schema %s", es->name);
+	xmlSchemaSetParserStructuredErrors(pctxt, on_schema_error, &fe);
+	set->schema[i] = xmlSchemaParse(pctxt);
+	xmlSchemaFreeParserCtxt(pctxt);
+	if (set->schema[i] == NULL)
+		return ck_fail(err, CK_E_SCHEMA,
+		               "embedded schema %s does not compile: line %ld: %s", es->name,
+		               fe.line, fe.set ? fe.msg : "unknown error");
+	return CK_OK;
+}
+
+int
+ck_xsd_validate(struct ck_xsd_set *set, const char *name, xmlDoc *doc, char *err)
+{
+	if (set == NULL || name == NULL || doc == NULL)
+		return ck_fail(err, CK_E_USAGE, "ck_xsd_validate: no schema set, name or document");
+	size_t i = 0;
+	while (i < set->count && strcmp(ck_embedded_schemas[i].name, name) != 0)
+		i++;
+	if (i == set->count)
+		return ck_fail(err, CK_E_NOTFOUND, "no embedded schema named %s", name);
+	if (set->schema[i] == NULL) {
+		int rc = compile_schema(set, i, err);
+		if (rc != CK_OK)
+			return rc;
+	}
+	xmlSchemaValidCtxtPtr vctxt = xmlSchemaNewValidCtxt(set->schema[i]);
+	if (vctxt == NULL)
+		return ck_fail(err, CK_E_NOMEM, "out of memory validating against %s", name);
+	struct first_error fe = {0};
+	xmlSchemaSetValidStructuredErrors(vctxt, on_schema_error, &fe);
+	int r = xmlSchemaValidateDoc(vctxt, doc);
+	xmlSchemaFreeValidCtxt(vctxt);
+	if (r == 0)
+		return CK_OK;
+	if (fe.set)
+		return ck_fail(err, CK_E_SCHEMA, "line %ld: %s", fe.line, fe.msg);
+	return ck_fail(err, CK_E_SCHEMA, "document does not validate against %s (libxml2 code %d)",
+	               name, r);
+}
