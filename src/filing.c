@@ -12,10 +12,10 @@
 #include "chakong/store.h"
 #include "chakong/timeutil.h"
 #include "filing_internal.h"
+#include "textenc.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,48 +88,6 @@ filing_trimmed(struct filing_ctx *fx, const char *s, size_t len)
 			break;
 	}
 	return ck_arena_strndup(&fx->arena, s + start, end - start);
-}
-
-/* Length of the valid UTF-8 prefix of s (the whole length when valid).
- * Overlong forms, surrogates and code points above U+10FFFF are invalid. */
-static size_t
-utf8_valid_prefix(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n;
-		unsigned lo = 0x80, hi = 0xBF;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xC2 && c <= 0xDF) {
-			n = 1;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2;
-			if (c == 0xE0)
-				lo = 0xA0;
-			if (c == 0xED)
-				hi = 0x9F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3;
-			if (c == 0xF0)
-				lo = 0x90;
-			if (c == 0xF4)
-				hi = 0x8F;
-		} else {
-			return i;
-		}
-		if (len - i <= n)
-			return i;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return i;
-		for (size_t k = 2; k <= n; k++)
-			if ((s[i + k] & 0xC0) != 0x80)
-				return i;
-		i += n + 1;
-	}
-	return len;
 }
 
 /* Characters (code points) in valid UTF-8 text. */
@@ -388,32 +346,15 @@ static int
 gb18030_to_utf8(const char *name, const char *in, size_t len, char **out, size_t *out_len,
                 char *err)
 {
-	iconv_t cd = iconv_open("UTF-8", "GB18030");
-	if (cd == (iconv_t)-1)
-		return ck_fail(err, CK_E_ENCODING, "%s: this system cannot convert GB18030", name);
-	size_t cap = len * 2 + 16; /* GB18030 never grows more than 2x in UTF-8 */
-	char *buf = malloc(cap);
-	if (buf == NULL) {
-		iconv_close(cd);
-		return ck_fail(err, CK_E_NOMEM, "%s: out of memory converting from GB18030", name);
-	}
-	char *src = (char *)(uintptr_t)in, *dst = buf;
-	size_t src_left = len, dst_left = cap;
-	size_t r = iconv(cd, &src, &src_left, &dst, &dst_left);
-	int saved = errno;
-	iconv_close(cd);
-	if (r == (size_t)-1) {
-		size_t offset = (size_t)(src - in);
-		long line = 1;
-		for (size_t i = 0; i < offset; i++)
-			line += in[i] == '\n';
-		free(buf);
-		return ck_fail(err, CK_E_ENCODING,
-		               "%s:%ld: neither valid UTF-8 nor valid GB18030 (byte offset %zu%s)",
-		               name, line, offset, saved == EINVAL ? ", cut short" : "");
-	}
-	*out = buf;
-	*out_len = cap - dst_left;
+	size_t bad = 0;
+	int rc = ck_to_utf8("GB18030", (const unsigned char *)in, len, out, out_len, &bad);
+	if (rc == CK_E_ENCODING)
+		return ck_fail(err, rc,
+		               "%s:%ld: neither valid UTF-8 nor valid GB18030 (byte offset %zu)",
+		               name, ck_line_at(in, bad), bad);
+	if (rc != CK_OK)
+		return ck_fail(err, rc, "%s: cannot convert from GB18030: %s", name,
+		               ck_strerror(rc));
 	return CK_OK;
 }
 
@@ -424,7 +365,7 @@ import_csv(struct filing_ctx *fx, const char *data, size_t len, char *err)
 	int has_bom = len >= 3 && memcmp(data, bom, 3) == 0;
 	enum ck_filing_encoding enc = fx->encoding;
 	if (enc == CK_ENCODING_AUTO)
-		enc = has_bom || utf8_valid_prefix((const unsigned char *)data, len) == len
+		enc = has_bom || ck_utf8_invalid_at((const unsigned char *)data, len) == len
 		          ? CK_ENCODING_UTF8
 		          : CK_ENCODING_GB18030;
 	if (enc == CK_ENCODING_GB18030) {
@@ -441,14 +382,10 @@ import_csv(struct filing_ctx *fx, const char *data, size_t len, char *err)
 		data += 3;
 		len -= 3;
 	}
-	size_t valid = utf8_valid_prefix((const unsigned char *)data, len);
-	if (valid != len) {
-		long line = 1;
-		for (size_t i = 0; i < valid; i++)
-			line += data[i] == '\n';
+	size_t valid = ck_utf8_invalid_at((const unsigned char *)data, len);
+	if (valid != len)
 		return ck_fail(err, CK_E_ENCODING, "%s:%ld: not valid UTF-8 (byte offset %zu)",
-		               fx->name, line, valid + (has_bom ? 3 : 0));
-	}
+		               fx->name, ck_line_at(data, valid), valid + (has_bom ? 3 : 0));
 	return filing_import_csv(fx, data, len, err);
 }
 

@@ -14,10 +14,10 @@
 #include "chakong/xmlsafe.h"
 #include "chakong/error.h"
 #include "schemas_embedded.h"
+#include "textenc.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <iconv.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,17 +73,6 @@ static int
 is_blank(int c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* 1-based line of byte offset `off` in UTF-8 text. */
-static long
-line_at(const char *p, size_t off)
-{
-	long line = 1;
-	for (size_t i = 0; i < off; i++)
-		if (p[i] == '\n')
-			line++;
-	return line;
 }
 
 /* "path: " or "" in front of every message. */
@@ -172,48 +161,6 @@ is_utf16_name(const char *name)
 	return strncasecmp(name, "UTF-16", 6) == 0 || strncasecmp(name, "UTF16", 5) == 0;
 }
 
-/* Offset of the first byte that does not belong to well-formed UTF-8
- * (overlong forms, surrogates and code points above U+10FFFF included), or
- * len when there is none. */
-static size_t
-utf8_invalid_at(const unsigned char *p, size_t len)
-{
-	size_t i = 0;
-	while (i < len) {
-		unsigned c = p[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t more;
-		uint32_t cp;
-		if (c >= 0xC2 && c <= 0xDF) {
-			more = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			more = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			more = 3;
-			cp = c & 0x07;
-		} else {
-			return i;
-		}
-		if (len - i <= more)
-			return i;
-		for (size_t k = 1; k <= more; k++) {
-			if ((p[i + k] & 0xC0) != 0x80)
-				return i;
-			cp = (cp << 6) | (p[i + k] & 0x3F);
-		}
-		if ((more == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		    (more == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return i;
-		i += more + 1;
-	}
-	return len;
-}
-
 /* The document as UTF-8, ready for libxml2. */
 struct utf8_text {
 	const char *p;
@@ -222,67 +169,27 @@ struct utf8_text {
 };
 
 /* Converts p from `from` to UTF-8 into a new buffer; `skipped` bytes (a
- * byte order mark) came before p, for the offsets in messages.  glibc's
- * iconv stops at the first byte sequence that is invalid (EILSEQ) or cut
- * short at the end (EINVAL) in the source encoding; either makes the
- * document invalid. */
+ * byte order mark) came before p, for the offsets in messages. */
 static int
 convert(const char *from, const unsigned char *p, size_t len, size_t skipped, struct utf8_text *out,
         const char *where, char *err)
 {
-	iconv_t cd = iconv_open("UTF-8", from);
-	if (cd == (iconv_t)-1)
+	char *buf;
+	size_t used, bad = 0;
+	int rc = ck_to_utf8(from, p, len, &buf, &used, &bad);
+	if (rc == CK_E_NOTFOUND)
 		return ck_fail(err, CK_E_ENCODING, WHERE_FMT "unsupported encoding %s",
 		               WHERE(where), from);
-	int rc = CK_OK;
-	/* GB18030, GBK and UTF-16 grow by at most half; grown on demand for the rest. */
-	size_t cap = len + len / 2 + 16;
-	size_t used = 0;
-	char *buf = malloc(cap);
-	if (buf == NULL) {
-		rc = ck_fail(err, CK_E_NOMEM, "out of memory decoding %s", from);
-		goto out;
-	}
-	/* iconv's prototype wants char **; it does not write through it. */
-	char *in = (char *)(uintptr_t)p;
-	size_t inleft = len;
-	int flushing = 0;
-	for (;;) {
-		char *o = buf + used;
-		size_t oleft = cap - used;
-		size_t r = flushing ? iconv(cd, NULL, NULL, &o, &oleft)
-		                    : iconv(cd, &in, &inleft, &o, &oleft);
-		int saved = errno;
-		used = (size_t)(o - buf);
-		if (r != (size_t)-1) {
-			if (flushing)
-				break;
-			flushing = 1; /* stateful encodings may still owe output */
-			continue;
-		}
-		if (saved != E2BIG) {
-			rc = ck_fail(
-			    err, CK_E_ENCODING,
-			    WHERE_FMT "line %ld: bytes invalid in encoding %s at offset %zu",
-			    WHERE(where), line_at(buf, used), from, skipped + len - inleft);
-			goto out;
-		}
-		char *grown = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-		if (grown == NULL) {
-			rc = ck_fail(err, CK_E_NOMEM, "out of memory decoding %s", from);
-			goto out;
-		}
-		buf = grown;
-		cap *= 2;
-	}
+	if (rc == CK_E_ENCODING)
+		return ck_fail(err, CK_E_ENCODING,
+		               WHERE_FMT "line %ld: bytes invalid in encoding %s at offset %zu",
+		               WHERE(where), ck_line_at((const char *)p, bad), from, skipped + bad);
+	if (rc != CK_OK)
+		return ck_fail(err, rc, "out of memory decoding %s", from);
 	out->owned = buf;
 	out->p = buf;
 	out->len = used;
-	buf = NULL;
-out:
-	free(buf);
-	iconv_close(cd);
-	return rc;
+	return CK_OK;
 }
 
 /*
@@ -336,12 +243,12 @@ to_utf8(const unsigned char *p, size_t len, struct utf8_text *out, const char *w
 		               WHERE_FMT "the XML declaration names an invalid encoding",
 		               WHERE(where));
 	if (name[0] == '\0' || is_utf8_name(name)) {
-		size_t bad = utf8_invalid_at(p, len);
+		size_t bad = ck_utf8_invalid_at(p, len);
 		if (bad < len)
 			return ck_fail(err, CK_E_ENCODING,
 			               WHERE_FMT
 			               "line %ld: bytes invalid in encoding UTF-8 at offset %zu",
-			               WHERE(where), line_at((const char *)p, bad),
+			               WHERE(where), ck_line_at((const char *)p, bad),
 			               bad + (bom != NULL ? 3 : 0));
 		return CK_OK;
 	}
@@ -613,7 +520,7 @@ parse_bytes(const void *buf, size_t len, unsigned max_depth, const char *where, 
 		if (nul != NULL)
 			rc = ck_fail(err, CK_E_XML,
 			             WHERE_FMT "line %ld: NUL character is not allowed in XML",
-			             WHERE(where), line_at(text.p, (size_t)(nul - text.p)));
+			             WHERE(where), ck_line_at(text.p, (size_t)(nul - text.p)));
 	}
 	if (rc == CK_OK)
 		rc = parse_utf8(text.p, text.len, max_depth, where, out, err);

@@ -44,11 +44,11 @@ teardown(void **state)
 /* Runs chakong with up to 6 arguments (NULL-terminated). */
 static void
 chakong(struct fixture *f, const char *a1, const char *a2, const char *a3, const char *a4,
-	const char *a5, const char *a6)
+        const char *a5, const char *a6)
 {
 	ck_test_run_free(&f->run);
-	char *argv[] = {CK_CHAKONG_BIN,  (char *)a1, (char *)a2, (char *)a3,
-			(char *)a4,      (char *)a5, (char *)a6, NULL};
+	char *argv[] = {CK_CHAKONG_BIN, (char *)a1, (char *)a2, (char *)a3,
+	                (char *)a4,     (char *)a5, (char *)a6, NULL};
 	ck_test_run(&f->run, f->dir, argv);
 }
 
@@ -106,7 +106,7 @@ help_matches_man_page(void **state)
 			snprintf(want, sizeof want, "\\-\\-%.*s", (int)n, p + 2);
 			if (strstr(man, want) == NULL)
 				fail_msg("option --%.*s of '%s --help' is not in docs/chakong.1",
-					 (int)n, p + 2, commands[i] ? commands[i] : "chakong");
+				         (int)n, p + 2, commands[i] ? commands[i] : "chakong");
 		}
 	}
 	free(man);
@@ -215,11 +215,8 @@ main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(help_and_version),
-		T(help_matches_man_page),
-		T(usage_errors_exit_2),
-		T(import_spec_csv_twice),
-		T(import_gb18030_and_xml),
+	    T(help_and_version),      T(help_matches_man_page),  T(usage_errors_exit_2),
+	    T(import_spec_csv_twice), T(import_gb18030_and_xml),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

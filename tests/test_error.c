@@ -30,8 +30,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_code_has_a_name),
-		cmocka_unit_test(first_message_wins_and_has_no_newline),
+	    cmocka_unit_test(every_code_has_a_name),
+	    cmocka_unit_test(first_message_wins_and_has_no_newline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/* textenc.c: UTF-8 checking and iconv conversion to UTF-8 (textenc.h). */
+#include "textenc.h"
+#include "chakong/error.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+size_t
+ck_utf8_invalid_at(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned c = p[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t more;
+		uint32_t cp;
+		if (c >= 0xC2 && c <= 0xDF) {
+			more = 1;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			more = 2;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			more = 3;
+			cp = c & 0x07;
+		} else {
+			return i;
+		}
+		if (len - i <= more)
+			return i;
+		for (size_t k = 1; k <= more; k++) {
+			if ((p[i + k] & 0xC0) != 0x80)
+				return i;
+			cp = (cp << 6) | (p[i + k] & 0x3F);
+		}
+		if ((more == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		    (more == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return i;
+		i += more + 1;
+	}
+	return len;
+}
+
+long
+ck_line_at(const char *p, size_t off)
+{
+	long line = 1;
+	for (size_t i = 0; i < off; i++)
+		line += p[i] == '\n';
+	return line;
+}
+
+/* glibc's iconv stops at the first sequence that is invalid (EILSEQ) or cut
+ * short at the end (EINVAL); either makes the text invalid.  E2BIG only
+ * means the output buffer is full: grow it and go on. */
+int
+ck_to_utf8(const char *from, const unsigned char *p, size_t len, char **out, size_t *out_len,
+           size_t *bad_offset)
+{
+	*out = NULL;
+	*out_len = 0;
+	iconv_t cd = iconv_open("UTF-8", from);
+	if (cd == (iconv_t)-1)
+		return CK_E_NOTFOUND;
+	/* GB18030, GBK and UTF-16 grow by at most half; grown on demand else. */
+	size_t cap = len + len / 2 + 16, used = 0;
+	char *buf = malloc(cap);
+	char *in = (char *)(uintptr_t)p; /* iconv does not write through it */
+	size_t in_left = len;
+	int flushing = 0, rc = buf ? CK_OK : CK_E_NOMEM;
+	while (rc == CK_OK) {
+		char *o = buf + used;
+		size_t o_left = cap - used;
+		size_t r = flushing ? iconv(cd, NULL, NULL, &o, &o_left)
+		                    : iconv(cd, &in, &in_left, &o, &o_left);
+		int saved = errno;
+		used = (size_t)(o - buf);
+		if (r != (size_t)-1) {
+			if (flushing)
+				break;
+			flushing = 1; /* stateful encodings may still owe output */
+		} else if (saved != E2BIG) {
+			*bad_offset = len - in_left;
+			rc = CK_E_ENCODING;
+		} else {
+			char *grown = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+			if (grown == NULL)
+				rc = CK_E_NOMEM;
+			else {
+				buf = grown;
+				cap *= 2;
+			}
+		}
+	}
+	iconv_close(cd);
+	if (rc != CK_OK) {
+		free(buf);
+		return rc;
+	}
+	*out = buf;
+	*out_len = used;
+	return CK_OK;
+}

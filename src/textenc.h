@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * textenc.h: checking UTF-8 and converting other encodings to it, shared by
+ * xmlsafe.c (documents) and filing.c (CSV filings).  Private to src/.
+ *
+ * No messages here: callers know where the bytes came from and say so.
+ */
+#ifndef CHAKONG_TEXTENC_H
+#define CHAKONG_TEXTENC_H
+
+#include <stddef.h>
+
+/* Offset of the first byte that does not belong to well-formed UTF-8
+ * (overlong forms, surrogates, code points above U+10FFFF and sequences cut
+ * short at the end included), or len when the text is valid. */
+size_t ck_utf8_invalid_at(const unsigned char *p, size_t len);
+
+/* 1-based line of offset off in p (counting '\n' before it). */
+long ck_line_at(const char *p, size_t off);
+
+/*
+ * Converts p[0..len) from the iconv encoding `from` to UTF-8 into a new
+ * malloc'd buffer (*out, *out_len; freed by the caller).  Returns CK_OK;
+ * CK_E_NOTFOUND when iconv does not know `from`; CK_E_ENCODING when the
+ * bytes are invalid or cut short in that encoding, with *bad_offset the
+ * offset of the first bad byte; CK_E_NOMEM.  On failure *out is NULL.
+ */
+int ck_to_utf8(const char *from, const unsigned char *p, size_t len, char **out, size_t *out_len,
+               size_t *bad_offset);
+
+#endif
