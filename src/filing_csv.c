@@ -20,8 +20,12 @@
 #include <string.h>
 #include <strings.h>
 
-/* libcsv's parser state between records (csv.c: ROW_NOT_BEGUN). */
+/* libcsv's parser states (csv.c): between records (ROW_NOT_BEGUN), and
+ * inside a field (FIELD_BEGUN), which with `quoted` set at the end of the
+ * input means a quote was never closed.  libcsv reports that only in its
+ * strict mode, which would also refuse stray quotes we accept. */
 #define CSV_BETWEEN_RECORDS 0
+#define CSV_IN_FIELD        2
 
 struct row {
 	long line;
@@ -320,7 +324,7 @@ int
 filing_import_csv(struct filing_ctx *fx, const char *text, size_t len, char *err)
 {
 	struct csv_parser parser;
-	if (csv_init(&parser, CSV_APPEND_NULL | CSV_STRICT_FINI) != 0)
+	if (csv_init(&parser, CSV_APPEND_NULL) != 0)
 		return ck_fail(err, CK_E_NOMEM, "out of memory starting the CSV reader");
 	struct csv_import ci = {.fx = fx, .line = 0, .record_line = 1, .err = err};
 
@@ -334,9 +338,11 @@ filing_import_csv(struct filing_ctx *fx, const char *text, size_t len, char *err
 			give_up(&ci, CK_E_NOMEM, csv_strerror(csv_error(&parser)));
 		pos += line_len;
 	}
-	if (ci.failed == CK_OK && csv_fini(&parser, on_field, on_record, &ci) != 0)
+	if (ci.failed == CK_OK && parser.pstate == CSV_IN_FIELD && parser.quoted)
 		give_up(&ci, CK_E_INVALID,
 		        "a quoted field is not closed before the end of the file");
+	if (ci.failed == CK_OK)
+		csv_fini(&parser, on_field, on_record, &ci);
 	csv_free(&parser);
 	if (ci.failed == CK_OK && !ci.have_header)
 		ci.failed =

@@ -211,7 +211,7 @@ ck_date_parse(const char *text, int64_t *days, char *err)
 {
 	const char *s;
 	size_t len;
-	int64_t v;
+	int64_t v = 0;
 	prepare(text, &s, &len);
 	if (len == 0)
 		return ck_fail(err, CK_E_INVALID, "date is empty");
@@ -357,7 +357,7 @@ ck_time_parse_lenient(const char *text, int default_offset_min, int64_t *epoch, 
 	/* Ten characters can only be a date; anything longer must be a time. */
 	if (len != 10)
 		return parse_time_at(s, len, epoch, offset_min, err);
-	int64_t days;
+	int64_t days = 0;
 	int rc = parse_date_at(s, len, &days, err);
 	if (rc != CK_OK)
 		return rc;

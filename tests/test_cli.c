@@ -43,12 +43,10 @@ teardown(void **state)
 
 /* Runs chakong with up to 6 arguments (NULL-terminated). */
 static void
-chakong(struct fixture *f, const char *a1, const char *a2, const char *a3, const char *a4,
-        const char *a5, const char *a6)
+chakong(struct fixture *f, char *a1, char *a2, char *a3, char *a4, char *a5, char *a6)
 {
 	ck_test_run_free(&f->run);
-	char *argv[] = {CK_CHAKONG_BIN, (char *)a1, (char *)a2, (char *)a3,
-	                (char *)a4,     (char *)a5, (char *)a6, NULL};
+	char *argv[] = {CK_CHAKONG_BIN, a1, a2, a3, a4, a5, a6, NULL};
 	ck_test_run(&f->run, f->dir, argv);
 }
 
@@ -66,7 +64,7 @@ help_and_version(void **state)
 	assert_int_equal(f->run.status, 0);
 	assert_non_null(strstr(f->run.out, "chakong "));
 
-	const char *commands[] = {"import", "cases"};
+	char *commands[] = {"import", "cases"};
 	for (size_t i = 0; i < 2; i++) {
 		chakong(f, "help", commands[i], NULL, NULL, NULL, NULL);
 		assert_int_equal(f->run.status, 0);
@@ -86,7 +84,7 @@ help_matches_man_page(void **state)
 {
 	struct fixture *f = *state;
 	char *man = ck_test_read_file(CK_SOURCE_DIR "/docs/chakong.1", NULL);
-	const char *commands[] = {"import", "cases", NULL};
+	char *commands[] = {"import", "cases", NULL};
 	for (size_t i = 0; i < 3; i++) {
 		if (commands[i] != NULL)
 			chakong(f, commands[i], "--help", NULL, NULL, NULL, NULL);
