@@ -55,6 +55,21 @@ validate_case(struct filing_ctx *fx, xmlNode *case_node, char *err)
 	return rc;
 }
 
+/* "FILE:LINE (case NO)" for messages about node.  libxml2 counts lines in
+ * 16 bits: from line 65535 on it cannot say, and the case number alone
+ * places the message. */
+static void
+locate(const struct filing_ctx *fx, const xmlNode *node, const char *case_no, char *where,
+       size_t size)
+{
+	long line = ck_xml_line(node);
+	const char *no = case_no ? case_no : "without a number";
+	if (line > 0 && line < 65535)
+		snprintf(where, size, "%s:%ld (case %s)", fx->name, line, no);
+	else
+		snprintf(where, size, "%s (case %s)", fx->name, no);
+}
+
 /* Arena copy of an element's text, or NULL when absent (or on no memory,
  * which then shows as the field missing: the import reports it). */
 static const char *
@@ -102,8 +117,7 @@ import_case(struct filing_ctx *fx, xmlNode *case_node, struct ck_debtor_rec **de
 	raw[F_CASE_NO] = attr_of(fx, case_node, "no");
 	raw[F_STATUS] = attr_of(fx, case_node, "status");
 	char where[512];
-	snprintf(where, sizeof where, "%s:%ld (case %s)", fx->name, ck_xml_line(case_node),
-	         raw[F_CASE_NO] ? raw[F_CASE_NO] : "without a number");
+	locate(fx, case_node, raw[F_CASE_NO], where, sizeof where);
 
 	int problems = 0;
 	xmlNode *court = single(fx, where, case_node, "Court", &problems);
@@ -124,8 +138,7 @@ import_case(struct filing_ctx *fx, xmlNode *case_node, struct ck_debtor_rec **de
 	for (xmlNode *d = ck_xml_first(case_node, FILING_NS, "Debtor"); d != NULL;
 	     d = ck_xml_next(d, FILING_NS, "Debtor")) {
 		char dwhere[512];
-		snprintf(dwhere, sizeof dwhere, "%s:%ld (case %s)", fx->name, ck_xml_line(d),
-		         raw[F_CASE_NO] ? raw[F_CASE_NO] : "without a number");
+		locate(fx, d, raw[F_CASE_NO], dwhere, sizeof dwhere);
 		if (n == *cap) {
 			size_t grown_cap = *cap ? *cap * 2 : 8;
 			struct ck_debtor_rec *grown = realloc(*debtors, grown_cap * sizeof *grown);
@@ -138,8 +151,10 @@ import_case(struct filing_ctx *fx, xmlNode *case_node, struct ck_debtor_rec **de
 		int bad = filing_check_debtor(fx, dwhere, attr_of(fx, d, "kind"),
 		                              text_of(fx, ck_xml_first(d, FILING_NS, "Name")),
 		                              text_of(fx, ck_xml_first(d, FILING_NS, "Id")), rec_d);
+		/* Earlier debtors that failed their checks have no id_no. */
 		for (size_t j = 0; !bad && j < n; j++)
-			if (strcmp((*debtors)[j].id_no, rec_d->id_no) == 0) {
+			if ((*debtors)[j].id_no != NULL &&
+			    strcmp((*debtors)[j].id_no, rec_d->id_no) == 0) {
 				filing_problem(fx, dwhere, "Debtor/Id %s appears again in the case",
 				               rec_d->id_no);
 				bad = 1;
@@ -190,8 +205,7 @@ filing_import_xml(struct filing_ctx *fx, const void *data, size_t len, char *err
 				continue;
 			char *no = ck_xml_attr(c, "no");
 			char where[512];
-			snprintf(where, sizeof where, "%s:%ld (case %s)", fx->name, ck_xml_line(c),
-			         no ? no : "without a number");
+			locate(fx, c, no, where, sizeof where);
 			filing_problem(fx, where, "%s", case_err);
 			filing_reject_case(fx, where, no);
 			free(no);

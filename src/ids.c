@@ -10,6 +10,8 @@
  */
 #include "chakong/ids.h"
 #include "chakong/error.h"
+#include "textenc.h"
+#include "textutil.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -46,65 +48,13 @@ is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
-/* ASCII white space; identifiers arrive from CSV cells and XML text where a
- * stray tab or line end around the value is not significant. */
-static bool
-is_ascii_blank(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-/*
- * Length (1-4) of the well-formed UTF-8 sequence at s[0..n), or 0 if the
- * bytes there are not one (overlong forms, surrogates and values beyond
- * U+10FFFF included); *cp receives the code point.
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	if (n == 0)
-		return 0;
-	unsigned char c = s[0];
-	size_t len;
-	uint32_t v, min;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		v = c & 0x1Fu;
-		min = 0x80;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		v = c & 0x0Fu;
-		min = 0x800;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		v = c & 0x07u;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3Fu);
-	}
-	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-		return 0;
-	*cp = v;
-	return len;
-}
-
 /* Bytes taken by the character at s[0..n): its UTF-8 length, or 1 for a
  * byte that does not start a well-formed sequence (counted on its own). */
 static size_t
 char_len(const unsigned char *s, size_t n)
 {
 	uint32_t cp;
-	size_t k = utf8_seq(s, n, &cp);
+	size_t k = ck_utf8_seq(s, n, &cp);
 	return k ? k : 1;
 }
 
@@ -131,7 +81,7 @@ show(const char *s, size_t n, char buf[SHOW_BUF])
 	size_t i = 0, o = 0;
 	while (i < n) {
 		uint32_t cp = 0;
-		size_t k = utf8_seq(p + i, n - i, &cp);
+		size_t k = ck_utf8_seq(p + i, n - i, &cp);
 		bool bad = k == 0 || cp < 0x20 || (cp >= 0x7F && cp < 0xA0);
 		size_t outlen = bad ? 1 : k;
 		if (o + outlen > SHOW_MAX)
@@ -148,21 +98,6 @@ show(const char *s, size_t n, char buf[SHOW_BUF])
 		o += 3;
 	}
 	buf[o] = '\0';
-}
-
-/* Narrows s[0..*n) to drop ASCII blanks on both sides. */
-static const char *
-trim_ascii(const char *s, size_t *n)
-{
-	size_t len = *n;
-	while (len > 0 && is_ascii_blank((unsigned char)s[0])) {
-		s++;
-		len--;
-	}
-	while (len > 0 && is_ascii_blank((unsigned char)s[len - 1]))
-		len--;
-	*n = len;
-	return s;
 }
 
 static bool
@@ -284,19 +219,35 @@ credit_char_ok(size_t pos, unsigned char c)
 	return credit_value((char)c) >= 0;
 }
 
+/* What every identifier check starts with: no text (a caller's mistake),
+ * blank text (missing), and the trimmed text as messages show it.  Clears
+ * out so that a failed check leaves no stale identifier behind. */
+static int
+begin_check(const char *text, const char *what, char out[CK_ID_BUF], const char **s, size_t *n,
+            char shown[SHOW_BUF], char *err)
+{
+	if (out != NULL)
+		out[0] = '\0';
+	if (text == NULL)
+		return ck_fail(err, CK_E_USAGE, "no %s given", what);
+	*n = strlen(text);
+	*s = text;
+	ck_text_trim(s, n);
+	if (*n == 0)
+		return ck_fail(err, CK_E_INVALID, "%s is missing", what);
+	show(*s, *n, shown);
+	return CK_OK;
+}
+
 int
 ck_ids_check_resident(const char *text, char out[CK_ID_BUF], char *err)
 {
 	char shown[SHOW_BUF];
-	if (out != NULL)
-		out[0] = '\0';
-	if (text == NULL)
-		return ck_fail(err, CK_E_USAGE, "no resident identity number given");
-	size_t n = strlen(text);
-	const char *s = trim_ascii(text, &n);
-	if (n == 0)
-		return ck_fail(err, CK_E_INVALID, "resident identity number is missing");
-	show(s, n, shown);
+	const char *s;
+	size_t n;
+	int rc = begin_check(text, "resident identity number", out, &s, &n, shown, err);
+	if (rc != CK_OK)
+		return rc;
 
 	size_t chars = char_count(s, n);
 	if (chars == 15 && n == 15 && first_bad_char(s, n, digit_ok) == 0)
@@ -333,15 +284,11 @@ int
 ck_ids_resident_from15(const char *text, char out[CK_ID_BUF], char *err)
 {
 	char shown[SHOW_BUF];
-	if (out != NULL)
-		out[0] = '\0';
-	if (text == NULL)
-		return ck_fail(err, CK_E_USAGE, "no resident identity number given");
-	size_t n = strlen(text);
-	const char *s = trim_ascii(text, &n);
-	if (n == 0)
-		return ck_fail(err, CK_E_INVALID, "resident identity number is missing");
-	show(s, n, shown);
+	const char *s;
+	size_t n;
+	int rc = begin_check(text, "resident identity number", out, &s, &n, shown, err);
+	if (rc != CK_OK)
+		return rc;
 
 	size_t chars = char_count(s, n);
 	if (chars != 15)
@@ -370,15 +317,11 @@ int
 ck_ids_check_credit_code(const char *text, char out[CK_ID_BUF], char *err)
 {
 	char shown[SHOW_BUF];
-	if (out != NULL)
-		out[0] = '\0';
-	if (text == NULL)
-		return ck_fail(err, CK_E_USAGE, "no unified social credit code given");
-	size_t n = strlen(text);
-	const char *s = trim_ascii(text, &n);
-	if (n == 0)
-		return ck_fail(err, CK_E_INVALID, "unified social credit code is missing");
-	show(s, n, shown);
+	const char *s;
+	size_t n;
+	int rc = begin_check(text, "unified social credit code", out, &s, &n, shown, err);
+	if (rc != CK_OK)
+		return rc;
 
 	size_t chars = char_count(s, n);
 	if (chars != CK_ID_LEN)
@@ -434,7 +377,7 @@ trim_case_no(const char *s, size_t *n)
 {
 	size_t len = *n;
 	for (;;) {
-		if (len > 0 && is_ascii_blank((unsigned char)s[0])) {
+		if (len > 0 && ck_text_is_blank((char)s[0])) {
 			s++;
 			len--;
 		} else if (starts_with(s, len, U_IDSP, U_LEN)) {
@@ -445,7 +388,7 @@ trim_case_no(const char *s, size_t *n)
 		}
 	}
 	for (;;) {
-		if (len > 0 && is_ascii_blank((unsigned char)s[len - 1]))
+		if (len > 0 && ck_text_is_blank((char)s[len - 1]))
 			len--;
 		else if (len >= U_LEN && memcmp(s + len - U_LEN, U_IDSP, U_LEN) == 0)
 			len -= U_LEN;
@@ -474,7 +417,7 @@ is_well_formed_utf8(const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t k = utf8_seq(p + i, n - i, &cp);
+		size_t k = ck_utf8_seq(p + i, n - i, &cp);
 		if (k == 0)
 			return false;
 		i += k;
@@ -485,7 +428,7 @@ is_well_formed_utf8(const char *s, size_t n)
 static bool
 is_blank_at(const char *s, size_t n)
 {
-	return (n > 0 && is_ascii_blank((unsigned char)s[0])) || starts_with(s, n, U_IDSP, U_LEN);
+	return (n > 0 && ck_text_is_blank((char)s[0])) || starts_with(s, n, U_IDSP, U_LEN);
 }
 
 /* What is wrong with a court code (to be stored in bufsz bytes with its
@@ -528,7 +471,7 @@ type_problem(const char *s, size_t n, size_t bufsz)
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp = 0;
-		size_t k = utf8_seq(p + i, n - i, &cp);
+		size_t k = ck_utf8_seq(p + i, n - i, &cp);
 		if (is_blank_at(s + i, n - i))
 			return "the case type must not contain blanks";
 		if (k == 0 || !is_cjk_ideograph(cp))

@@ -9,42 +9,52 @@
 #include <stdlib.h>
 
 size_t
+ck_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	if (n == 0)
+		return 0;
+	unsigned char c = s[0];
+	size_t len;
+	uint32_t v, min;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+		v = c & 0x1Fu;
+		min = 0x80;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		v = c & 0x0Fu;
+		min = 0x800;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		v = c & 0x07u;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3Fu);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+size_t
 ck_utf8_invalid_at(const unsigned char *p, size_t len)
 {
-	size_t i = 0;
-	while (i < len) {
-		unsigned c = p[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t more;
-		uint32_t cp;
-		if (c >= 0xC2 && c <= 0xDF) {
-			more = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			more = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			more = 3;
-			cp = c & 0x07;
-		} else {
-			return i;
-		}
-		if (len - i <= more)
-			return i;
-		for (size_t k = 1; k <= more; k++) {
-			if ((p[i + k] & 0xC0) != 0x80)
-				return i;
-			cp = (cp << 6) | (p[i + k] & 0x3F);
-		}
-		if ((more == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		    (more == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return i;
-		i += more + 1;
-	}
-	return len;
+	uint32_t cp;
+	size_t i = 0, n;
+	while (i < len && (n = ck_utf8_seq(p + i, len - i, &cp)) > 0)
+		i += n;
+	return i;
 }
 
 long

@@ -9,6 +9,12 @@
 #define CHAKONG_TEXTENC_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* Length (1-4) of the well-formed UTF-8 sequence at s[0..n) and its code
+ * point in *cp, or 0 when the bytes there are not one (overlong forms,
+ * surrogates, values above U+10FFFF, cut-short sequences; n == 0). */
+size_t ck_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
 
 /* Offset of the first byte that does not belong to well-formed UTF-8
  * (overlong forms, surrogates, code points above U+10FFFF and sequences cut

@@ -4,9 +4,11 @@
  * textutil.h.
  */
 #include "textutil.h"
+#include "textenc.h"
 #include "chakong/error.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,34 +29,12 @@ ck_text_trim(const char **s, size_t *len)
 		(*len)--;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), or 0.  It
- * only decides what a message may show verbatim, so overlong forms and
- * surrogates are not singled out. */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t n)
-{
-	size_t need;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		need = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		need = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		need = 4;
-	else
-		return 0;
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return need;
-}
-
 const char *
 ck_text_quote(const char *text, size_t len, char out[CK_QUOTE_BUF])
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)text;
+	uint32_t cp;
 	size_t o = 0;
 	const size_t room = CK_QUOTE_BUF - 5; /* keeps space for `..."` and NUL */
 	out[o++] = '"';
@@ -69,7 +49,7 @@ ck_text_quote(const char *text, size_t len, char out[CK_QUOTE_BUF])
 			piece[n++] = s[i] == '\t' ? 't' : s[i] == '\n' ? 'n' : 'r';
 		} else if (s[i] >= 0x20 && s[i] < 0x7f) {
 			piece[n++] = (char)s[i];
-		} else if (s[i] >= 0x80 && (take = utf8_seq_len(s + i, len - i)) > 0) {
+		} else if (s[i] >= 0x80 && (take = ck_utf8_seq(s + i, len - i, &cp)) > 0) {
 			memcpy(piece, s + i, take);
 			n = take;
 		} else {

@@ -507,6 +507,25 @@ xml_bad_case_rejected_good_imported(void **state)
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM debtors WHERE kind = 'org'"), 1);
 }
 
+/* Found by fuzzing: a bad debtor followed by a good one crashed the check
+ * for repeated debtors. */
+static void
+xml_bad_debtor_then_good_debtor(void **state)
+{
+	struct fixture *f = *state;
+	char text[2048];
+	snprintf(text, sizeof text,
+	         "%s<Case no=\"(2024)苏1283执5号\"><Court code=\"苏1283\">泰兴市人民法院"
+	         "</Court><Officer>李四</Officer><FiledAt>2024-03-04</FiledAt>"
+	         "<AmountOwed>1</AmountOwed><Debtor kind=\"person\"><Name>张三</Name>"
+	         "<Id>320102198001011230</Id></Debtor><Debtor kind=\"person\"><Name>张三</Name>"
+	         "<Id>320102198001011238</Id></Debtor></Case></Filings>",
+	         xml_head);
+	assert_int_equal(import_text(f, "d.xml", text, strlen(text), CK_ENCODING_AUTO), CK_OK);
+	assert_int_equal(f->stats.cases_rejected, 1);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM cases"), 0);
+}
+
 static void
 xml_file_level_errors_import_nothing(void **state)
 {
@@ -549,6 +568,7 @@ main(void)
 	    T(csv_file_level_errors_import_nothing),
 	    T(reimport_updates_debtors),
 	    T(xml_bad_case_rejected_good_imported),
+	    T(xml_bad_debtor_then_good_debtor),
 	    T(xml_file_level_errors_import_nothing),
 	};
 #undef T
