@@ -716,9 +716,17 @@ ck_xml_line(const xmlNode *n)
 
 /* ---- XSD -------------------------------------------------------------- */
 
+/* The names a schema declares ("{namespace}local"), for pruning. */
+struct declared {
+	int loaded;
+	char **elements, **attributes;
+	size_t n_elements, n_attributes;
+};
+
 struct ck_xsd_set {
 	size_t count;
-	xmlSchemaPtr schema[]; /* by index into ck_embedded_schemas; NULL until used */
+	struct declared *declared; /* by index, filled on first prune */
+	xmlSchemaPtr schema[];     /* by index into ck_embedded_schemas; NULL until used */
 };
 
 static void
@@ -740,9 +748,22 @@ ck_xsd_set_new(struct ck_xsd_set **out, char *err)
 	if (set == NULL)
 		return ck_fail(err, CK_E_NOMEM, "out of memory creating a schema set");
 	set->count = count;
+	set->declared = calloc(count ? count : 1, sizeof *set->declared);
+	if (set->declared == NULL) {
+		free(set);
+		return ck_fail(err, CK_E_NOMEM, "out of memory creating a schema set");
+	}
 	xmlInitParser();
 	*out = set;
 	return CK_OK;
+}
+
+static void
+free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 void
@@ -750,8 +771,12 @@ ck_xsd_set_free(struct ck_xsd_set *set)
 {
 	if (set == NULL)
 		return;
-	for (size_t i = 0; i < set->count; i++)
+	for (size_t i = 0; i < set->count; i++) {
 		xmlSchemaFree(set->schema[i]);
+		free_names(set->declared[i].elements, set->declared[i].n_elements);
+		free_names(set->declared[i].attributes, set->declared[i].n_attributes);
+	}
+	free(set->declared);
 	free(set);
 }
 
@@ -806,4 +831,152 @@ ck_xsd_validate(struct ck_xsd_set *set, const char *name, xmlDoc *doc, char *err
 		return ck_fail(err, CK_E_SCHEMA, "line %ld: %s", fe.line, fe.msg);
 	return ck_fail(err, CK_E_SCHEMA, "document does not validate against %s (libxml2 code %d)",
 	               name, r);
+}
+
+/* ---- Pruning unknown elements before validation -------------------------- */
+
+#define XS_NS "http://www.w3.org/2001/XMLSchema"
+
+static int
+schema_index(const struct ck_xsd_set *set, const char *name, size_t *index)
+{
+	for (size_t i = 0; i < set->count; i++)
+		if (strcmp(ck_embedded_schemas[i].name, name) == 0) {
+			*index = i;
+			return 1;
+		}
+	return 0;
+}
+
+static int
+add_name(char ***names, size_t *n, const char *ns, const char *local)
+{
+	size_t len = strlen(ns) + strlen(local) + 3;
+	char *key = malloc(len);
+	char **grown = realloc(*names, (*n + 1) * sizeof **names);
+	if (key == NULL || grown == NULL) {
+		free(key);
+		if (grown != NULL)
+			*names = grown;
+		return CK_E_NOMEM;
+	}
+	snprintf(key, len, "{%s}%s", ns, local);
+	*names = grown;
+	(*names)[(*n)++] = key;
+	return CK_OK;
+}
+
+/* Collects the xs:element and xs:attribute declarations under n.  A
+ * declaration is in the target namespace when it is global, when its form
+ * says qualified, or, without a form, when the schema's default says so. */
+static int
+collect_declared(const xmlNode *n, const char *tns, int elements_qualified,
+                 int attributes_qualified, struct declared *d)
+{
+	int rc = CK_OK;
+	for (xmlNode *c = ck_xml_first(n, XS_NS, NULL); rc == CK_OK && c != NULL;
+	     c = ck_xml_next(c, XS_NS, NULL)) {
+		int is_element = ck_xml_is(c, XS_NS, "element");
+		char *name = ck_xml_attr(c, "name");
+		if (name != NULL && (is_element || ck_xml_is(c, XS_NS, "attribute"))) {
+			char *form = ck_xml_attr(c, "form");
+			int qualified =
+			    ck_xml_is(n, XS_NS, "schema") || (form ? strcmp(form, "qualified") == 0
+			                                      : is_element ? elements_qualified
+			                                                   : attributes_qualified);
+			rc = is_element ? add_name(&d->elements, &d->n_elements,
+			                           qualified ? tns : "", name)
+			                : add_name(&d->attributes, &d->n_attributes,
+			                           qualified ? tns : "", name);
+			free(form);
+		}
+		free(name);
+		if (rc == CK_OK)
+			rc = collect_declared(c, tns, elements_qualified, attributes_qualified, d);
+	}
+	return rc;
+}
+
+static int
+attr_is(const xmlNode *n, const char *name, const char *value)
+{
+	char *v = ck_xml_attr(n, name);
+	int is = v != NULL && strcmp(v, value) == 0;
+	free(v);
+	return is;
+}
+
+static int
+load_declared(struct ck_xsd_set *set, size_t i, char *err)
+{
+	const struct ck_embedded_schema *es = &ck_embedded_schemas[i];
+	xmlDoc *xsd = NULL;
+	int rc = ck_xml_parse(es->data, es->size, NULL, &xsd, err);
+	if (rc != CK_OK)
+		return rc;
+	xmlNode *root = xmlDocGetRootElement(xsd);
+	char *tns = ck_xml_attr(root, "targetNamespace");
+	rc =
+	    collect_declared(root, tns ? tns : "", attr_is(root, "elementFormDefault", "qualified"),
+	                     attr_is(root, "attributeFormDefault", "qualified"), &set->declared[i]);
+	free(tns);
+	xmlFreeDoc(xsd);
+	if (rc != CK_OK)
+		return ck_fail(err, rc, "out of memory reading schema %s", es->name);
+	set->declared[i].loaded = 1;
+	return CK_OK;
+}
+
+static int
+is_declared(char *const *names, size_t n, const xmlNs *ns, const xmlChar *local)
+{
+	const char *href = ns != NULL && ns->href != NULL ? (const char *)ns->href : "";
+	size_t href_len = strlen(href);
+	for (size_t i = 0; i < n; i++) {
+		const char *k = names[i];
+		if (strncmp(k + 1, href, href_len) == 0 && k[1 + href_len] == '}' &&
+		    strcmp(k + 2 + href_len, (const char *)local) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+prune_node(xmlNode *n, const struct declared *d)
+{
+	for (xmlAttr *a = n->properties, *next; a != NULL; a = next) {
+		next = a->next;
+		if (!is_declared(d->attributes, d->n_attributes, a->ns, a->name))
+			xmlRemoveProp(a);
+	}
+	for (xmlNode *c = n->children, *next; c != NULL; c = next) {
+		next = c->next;
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (is_declared(d->elements, d->n_elements, c->ns, c->name)) {
+			prune_node(c, d);
+		} else {
+			xmlUnlinkNode(c);
+			xmlFreeNode(c);
+		}
+	}
+}
+
+int
+ck_xsd_prune(struct ck_xsd_set *set, const char *name, xmlDoc *doc, char *err)
+{
+	if (set == NULL || name == NULL || doc == NULL)
+		return ck_fail(err, CK_E_USAGE, "ck_xsd_prune: no schema set, name or document");
+	size_t i;
+	if (!schema_index(set, name, &i))
+		return ck_fail(err, CK_E_NOTFOUND, "no embedded schema named %s", name);
+	if (!set->declared[i].loaded) {
+		int rc = load_declared(set, i, err);
+		if (rc != CK_OK)
+			return rc;
+	}
+	xmlNode *root = xmlDocGetRootElement(doc);
+	if (root != NULL)
+		prune_node(root, &set->declared[i]);
+	return CK_OK;
 }

@@ -53,58 +53,7 @@ teardown(void **state)
 	return 0;
 }
 
-/* ---- Names a schema declares, as "{namespace}local" strings ---- */
-
-struct names {
-	char **v;
-	size_t n, cap;
-};
-
-static void
-push(struct names *s, char *owned)
-{
-	assert_non_null(owned);
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 32;
-		s->v = realloc(s->v, s->cap * sizeof *s->v);
-		assert_non_null(s->v);
-	}
-	s->v[s->n++] = owned;
-}
-
-static void
-names_add(struct names *s, const char *ns, const char *local)
-{
-	size_t len = strlen(ns) + strlen(local) + 3;
-	char *k = malloc(len);
-	assert_non_null(k);
-	snprintf(k, len, "{%s}%s", ns, local);
-	push(s, k);
-}
-
-static int
-names_has(const struct names *s, const xmlNs *ns, const xmlChar *local)
-{
-	const char *href = ns != NULL && ns->href != NULL ? (const char *)ns->href : "";
-	size_t hl = strlen(href);
-	for (size_t i = 0; i < s->n; i++) {
-		const char *k = s->v[i];
-		if (strncmp(k + 1, href, hl) == 0 && k[1 + hl] == '}' &&
-		    strcmp(k + 2 + hl, (const char *)local) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-static void
-names_free(struct names *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = s->cap = 0;
-}
+/* ---- Schemas and pruning ---- */
 
 static const struct ck_embedded_schema *
 embedded(const char *name)
@@ -115,109 +64,13 @@ embedded(const char *name)
 	return NULL;
 }
 
-static char *
-attr_or(const xmlNode *n, const char *name, const char *dflt)
-{
-	char *v = ck_xml_attr(n, name);
-	return v != NULL ? v : strdup(dflt);
-}
-
-/* Declarations under n: an xs:element or xs:attribute with a name is
- * qualified (in the target namespace) when global, when its form says so,
- * or, without a form, when the schema's default form says so. */
-static void
-collect(const xmlNode *n, const char *tns, const char *efd, const char *afd, struct names *el,
-        struct names *at)
-{
-	for (xmlNode *c = ck_xml_first(n, XS_NS, NULL); c != NULL;
-	     c = ck_xml_next(c, XS_NS, NULL)) {
-		int is_el = ck_xml_is(c, XS_NS, "element");
-		int is_at = ck_xml_is(c, XS_NS, "attribute");
-		char *name = ck_xml_attr(c, "name");
-		if ((is_el || is_at) && name != NULL) {
-			char *form = ck_xml_attr(c, "form");
-			int global = ck_xml_is(n, XS_NS, "schema");
-			int qualified =
-			    global || (form != NULL ? strcmp(form, "qualified") == 0
-			                            : strcmp(is_el ? efd : afd, "qualified") == 0);
-			names_add(is_el ? el : at, qualified ? tns : "", name);
-			free(form);
-		}
-		free(name);
-		collect(c, tns, efd, afd, el, at);
-	}
-}
-
-static void
-declared_names(const char *schema, struct names *el, struct names *at)
-{
-	const struct ck_embedded_schema *es = embedded(schema);
-	if (es == NULL) {
-		fail_msg("no embedded schema %s", schema);
-		return;
-	}
-	char err[CK_ERR_SIZE] = "";
-	xmlDoc *xsd = NULL;
-	if (ck_xml_parse(es->data, es->size, NULL, &xsd, err) != CK_OK)
-		fail_msg("schema %s: %s", schema, err);
-	xmlNode *root = xmlDocGetRootElement(xsd);
-	assert_true(ck_xml_is(root, XS_NS, "schema"));
-	char *tns = attr_or(root, "targetNamespace", "");
-	char *efd = attr_or(root, "elementFormDefault", "unqualified");
-	char *afd = attr_or(root, "attributeFormDefault", "unqualified");
-	collect(root, tns, efd, afd, el, at);
-	free(tns);
-	free(efd);
-	free(afd);
-	xmlFreeDoc(xsd);
-}
-
-/* ---- Pruning: what an adapter does to an answer before validating ---- */
-
-static void
-prune_attributes(xmlNode *n, const struct names *at)
-{
-	xmlAttr *a = n->properties;
-	while (a != NULL) {
-		xmlAttr *next = a->next;
-		if (!names_has(at, a->ns, a->name))
-			xmlRemoveProp(a);
-		a = next;
-	}
-}
-
-static void
-prune_below(xmlNode *n, const struct names *el, const struct names *at)
-{
-	prune_attributes(n, at);
-	xmlNode *c = n->children;
-	while (c != NULL) {
-		xmlNode *next = c->next;
-		if (c->type == XML_ELEMENT_NODE) {
-			if (!names_has(el, c->ns, c->name)) {
-				xmlUnlinkNode(c);
-				xmlFreeNode(c);
-			} else {
-				prune_below(c, el, at);
-			}
-		}
-		c = next;
-	}
-}
-
-/* Below the root, removes every element whose {namespace}local-name the
- * schema does not declare, with its subtree; on every element, removes
- * every attribute the schema does not declare. */
+/* What an adapter does to an answer before validating it (schemas/README.md). */
 static void
 prune(xmlDoc *doc, const char *schema)
 {
-	struct names el = {0}, at = {0};
-	declared_names(schema, &el, &at);
-	xmlNode *root = xmlDocGetRootElement(doc);
-	if (root != NULL)
-		prune_below(root, &el, &at);
-	names_free(&el);
-	names_free(&at);
+	char err[CK_ERR_SIZE] = "";
+	if (ck_xsd_prune(set, schema, doc, err) != CK_OK)
+		fail_msg("pruning against %s: %s", schema, err);
 }
 
 /* ---- Validation the way an adapter does it ---- */
@@ -329,6 +182,24 @@ cmp_str(const void *a, const void *b)
 }
 
 /* The .xml files of dir, sorted; caller frees each and the array. */
+/* A growable list of owned strings. */
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+static void
+push(struct names *s, char *owned)
+{
+	assert_non_null(owned);
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 32;
+		s->v = realloc(s->v, s->cap * sizeof *s->v);
+		assert_non_null(s->v);
+	}
+	s->v[s->n++] = owned;
+}
+
 static char **
 xml_files(const char *dir, size_t *count)
 {

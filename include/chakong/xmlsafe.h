@@ -125,4 +125,15 @@ void ck_xsd_set_free(struct ck_xsd_set *set);
  */
 int ck_xsd_validate(struct ck_xsd_set *set, const char *name, xmlDoc *doc, char *err);
 
+/*
+ * Removes from doc what the schema `name` does not declare, so that unknown
+ * extra elements (common.md: institutions add fields over time) do not fail
+ * validation: below the root, every element whose {namespace}local-name no
+ * xs:element of the schema declares, with its subtree; on every element,
+ * every attribute no xs:attribute declares.  Names compare by namespace URI
+ * and local name.  A known name in a wrong place is kept, and validation
+ * then refuses it.  See schemas/README.md.  CK_OK, CK_E_NOTFOUND, CK_E_NOMEM.
+ */
+int ck_xsd_prune(struct ck_xsd_set *set, const char *name, xmlDoc *doc, char *err);
+
 #endif

@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "chakong/buf.h"
 #include "chakong/ids.h"
 
 /* ---- Random numbers ----------------------------------------------------- */
@@ -296,26 +297,7 @@ int sim_world_holding(const struct sim_world *world, const struct sim_instance *
                       const struct sim_subject *subject, struct sim_holding *out);
 void sim_holding_release(struct sim_holding *h);
 
-/* ---- Growable text buffer ------------------------------------------------ */
-
-struct sim_buf {
-	char *data;
-	size_t len, cap;
-	int failed; /* an allocation failed: the content is incomplete */
-};
-
-void sim_buf_add(struct sim_buf *b, const char *text, size_t len);
-void sim_buf_puts(struct sim_buf *b, const char *text);
-void sim_buf_printf(struct sim_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends text escaped for XML character data and attribute values. */
-void sim_buf_xml(struct sim_buf *b, const char *text);
-/* Appends text escaped for a JSON string (without the quotes). */
-void sim_buf_json(struct sim_buf *b, const char *text);
-/* Appends an amount in hundredths as decimal text ("-12.50"). */
-void sim_buf_amount(struct sim_buf *b, int64_t minor);
-/* Appends a date "YYYY-MM-DD". */
-void sim_buf_date(struct sim_buf *b, int64_t days);
-void sim_buf_release(struct sim_buf *b);
+/* ---- Text buffers: the library's (buf.h) ------------------------------- */
 
 /* ---- Requests and answers (kinds.c) ------------------------------------ */
 
@@ -352,7 +334,7 @@ struct sim_request {
 struct sim_reply {
 	int status;
 	const char *content_type;
-	struct sim_buf body;
+	struct ck_buf body;
 	int retry_after_s; /* < 0: no Retry-After header */
 };
 
@@ -389,7 +371,7 @@ void sim_handle(const struct sim_context *ctx, const struct sim_request *rq,
  */
 void sim_render_answer(const struct sim_world *world, const struct sim_instance *instance,
                        const struct sim_subject *subject, const char *request_id, unsigned page,
-                       struct sim_buf *out);
+                       struct ck_buf *out);
 
 /* ---- Generated files (truth.c, filings.c, simconfig.c) ----------------- */
 

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * adapter.c: the core's side of adapter.h: names of kinds and records,
+ * outcomes and their records (building and freeing), built requests, and
+ * adapters' private per-query state.  The adapters themselves live in
+ * adapters/<kind>/, their shared helpers in adapters/common/.
+ */
+#include "chakong/adapter.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[CK_KIND_COUNT_] = {
+    [CK_KIND_BANK] = "bank",           [CK_KIND_REALESTATE] = "realestate",
+    [CK_KIND_VEHICLE] = "vehicle",     [CK_KIND_SOCIALSEC] = "socialsec",
+    [CK_KIND_ECOMMERCE] = "ecommerce",
+};
+
+const char *
+ck_kind_name(enum ck_kind kind)
+{
+	return (unsigned)kind < CK_KIND_COUNT_ ? kind_names[kind] : NULL;
+}
+
+int
+ck_kind_parse(const char *name)
+{
+	for (int k = 0; name != NULL && k < CK_KIND_COUNT_; k++)
+		if (strcmp(name, kind_names[k]) == 0)
+			return k;
+	return -1;
+}
+
+const char *
+ck_asset_kind_name(enum ck_asset_kind kind)
+{
+	static const char *const names[CK_ASSET_KIND_COUNT_] = {
+	    [CK_ASSET_DEPOSIT] = "deposit",       [CK_ASSET_WEALTH] = "wealth",
+	    [CK_ASSET_REALESTATE] = "realestate", [CK_ASSET_VEHICLE] = "vehicle",
+	    [CK_ASSET_WALLET] = "wallet",         [CK_ASSET_FUND] = "fund",
+	};
+	return (unsigned)kind < CK_ASSET_KIND_COUNT_ ? names[kind] : NULL;
+}
+
+const char *
+ck_encumbrance_kind_name(enum ck_encumbrance_kind kind)
+{
+	switch (kind) {
+	case CK_ENC_FREEZE: return "freeze";
+	case CK_ENC_SEIZURE: return "seizure";
+	case CK_ENC_MORTGAGE: return "mortgage";
+	}
+	return NULL;
+}
+
+const char *
+ck_lead_kind_name(enum ck_lead_kind kind)
+{
+	static const char *const names[CK_LEAD_KIND_COUNT_] = {
+	    [CK_LEAD_EMPLOYER] = "employer",     [CK_LEAD_PENSION] = "pension",
+	    [CK_LEAD_BOUND_CARD] = "bound_card", [CK_LEAD_ADDRESS] = "address",
+	    [CK_LEAD_SPENDING] = "spending",
+	};
+	return (unsigned)kind < CK_LEAD_KIND_COUNT_ ? names[kind] : NULL;
+}
+
+const char *
+ck_outcome_type_name(enum ck_outcome_type type)
+{
+	static const char *const names[CK_OUTCOME_TYPE_COUNT_] = {
+	    [CK_OUTCOME_NONE] = "none",
+	    [CK_OUTCOME_FOUND] = "found",
+	    [CK_OUTCOME_NOT_FOUND] = "not_found",
+	    [CK_OUTCOME_MISMATCH] = "subject_mismatch",
+	    [CK_OUTCOME_TICKET] = "ticket",
+	    [CK_OUTCOME_NEXT_PAGE] = "next_page",
+	    [CK_OUTCOME_RESUBMIT] = "resubmit",
+	    [CK_OUTCOME_RETRY] = "retry",
+	    [CK_OUTCOME_FAILED] = "failed",
+	    [CK_OUTCOME_HOSTILE] = "hostile",
+	    [CK_OUTCOME_CREDENTIALS] = "credentials",
+	};
+	return (unsigned)type < CK_OUTCOME_TYPE_COUNT_ ? names[type] : NULL;
+}
+
+void
+ck_http_request_release(struct ck_http_request *rq)
+{
+	free(rq->path);
+	free(rq->body);
+	for (size_t i = 0; i < rq->n_headers; i++) {
+		free(rq->headers[i].name);
+		free(rq->headers[i].value);
+	}
+	memset(rq, 0, sizeof *rq);
+}
+
+void
+ck_outcome_init(struct ck_outcome *out)
+{
+	memset(out, 0, sizeof *out);
+	out->poll_after_s = -1;
+	out->retry_after_s = -1;
+}
+
+static void
+release_asset(struct ck_asset *a)
+{
+	free(a->ref);
+	free(a->subtype);
+	free(a->status);
+	free(a->detail);
+	for (size_t i = 0; i < a->n_encumbrances; i++) {
+		free(a->encumbrances[i].authority);
+		free(a->encumbrances[i].ref);
+		free(a->encumbrances[i].detail);
+	}
+	free(a->encumbrances);
+}
+
+void
+ck_outcome_release(struct ck_outcome *out)
+{
+	for (size_t i = 0; i < out->n_assets; i++)
+		release_asset(&out->assets[i]);
+	for (size_t i = 0; i < out->n_leads; i++) {
+		free(out->leads[i].label);
+		free(out->leads[i].code);
+		free(out->leads[i].detail);
+	}
+	free(out->assets);
+	free(out->leads);
+	free(out->ticket);
+	free(out->cursor);
+	free(out->registered_name);
+	free(out->institution_name);
+	ck_outcome_init(out);
+}
+
+/* Appends one zeroed element to a growable array; NULL on no memory. */
+static void *
+grow(void **array, size_t *n, size_t size)
+{
+	/* Doubling capacity kept implicit: grow to the next power of two. */
+	size_t count = *n;
+	if ((count & (count - 1)) == 0) {
+		size_t cap = count ? count * 2 : 4;
+		void *grown = realloc(*array, cap * size);
+		if (grown == NULL)
+			return NULL;
+		*array = grown;
+	}
+	void *element = (char *)*array + count * size;
+	memset(element, 0, size);
+	*n = count + 1;
+	return element;
+}
+
+struct ck_asset *
+ck_outcome_add_asset(struct ck_outcome *out)
+{
+	return grow((void **)&out->assets, &out->n_assets, sizeof *out->assets);
+}
+
+struct ck_encumbrance *
+ck_asset_add_encumbrance(struct ck_asset *asset)
+{
+	struct ck_encumbrance *e = grow((void **)&asset->encumbrances, &asset->n_encumbrances,
+	                                sizeof *asset->encumbrances);
+	if (e != NULL)
+		e->starts_on = e->ends_on = CK_NO_DATE;
+	return e;
+}
+
+struct ck_lead *
+ck_outcome_add_lead(struct ck_outcome *out)
+{
+	return grow((void **)&out->leads, &out->n_leads, sizeof *out->leads);
+}
+
+void
+ck_outcome_fail(struct ck_outcome *out, enum ck_outcome_type type, const char *reason,
+                const char *fmt, ...)
+{
+	out->type = type;
+	snprintf(out->reason, sizeof out->reason, "%s", reason);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out->detail, sizeof out->detail, fmt, ap);
+	va_end(ap);
+	for (char *p = out->detail; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+}
+
+void *
+ck_adapter_state_new(const struct ck_adapter *a)
+{
+	return a->state_size ? calloc(1, a->state_size) : NULL;
+}
+
+void
+ck_adapter_state_free(const struct ck_adapter *a, void *state)
+{
+	if (state == NULL)
+		return;
+	if (a->release_state != NULL)
+		a->release_state(state);
+	free(state);
+}
