@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -158,6 +159,42 @@ migrate(struct ck_store *st, char *err)
 	return CK_OK;
 }
 
+/* Reads the store's random name, minting it on first open.  It comes from
+ * the kernel's random source: it must differ between stores, and nothing
+ * else in a store depends on it, so tests stay deterministic. */
+static int
+load_store_id(struct ck_store *st, char *err)
+{
+	static const char get[] = "SELECT value FROM meta WHERE key = 'store_id'";
+	static const char put[] = "INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?1)";
+	for (int pass = 0; pass < 2; pass++) {
+		sqlite3_stmt *s = ck_store_stmt(st, get, err);
+		if (s == NULL)
+			return CK_E_STORE;
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			snprintf(st->store_id, sizeof st->store_id, "%s", ck_store_col_text(s, 0));
+			sqlite3_reset(s);
+			return CK_OK;
+		}
+		sqlite3_reset(s);
+		unsigned char bytes[6];
+		if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes)
+			return ck_fail(err, CK_E_IO, "store %s: no random bytes for its id: %s",
+			               st->path, strerror(errno));
+		char hex[2 * sizeof bytes + 1];
+		for (size_t i = 0; i < sizeof bytes; i++)
+			snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
+		s = ck_store_stmt(st, put, err);
+		if (s == NULL)
+			return CK_E_STORE;
+		sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+		int rc = ck_store_step_done(st, s, err, "minting the store id");
+		if (rc != CK_OK)
+			return rc;
+	}
+	return ck_fail(err, CK_E_STORE, "store %s: cannot read its id", st->path);
+}
+
 /* Creates the file with mode 0600 before SQLite sees it: SQLite would use
  * 0644 (less the umask), and its -wal and -shm files copy the mode of the
  * database file. */
@@ -212,6 +249,8 @@ ck_store_open(const char *path, struct ck_store **out, char *err)
 		    ck_store_exec(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", err);
 	if (rc == CK_OK)
 		rc = migrate(st, err);
+	if (rc == CK_OK)
+		rc = load_store_id(st, err);
 	if (rc != CK_OK)
 		goto fail;
 	*out = st;

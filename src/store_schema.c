@@ -18,6 +18,13 @@
 
 /* Schema version 1, one statement per entry. */
 static const char *const migration_1[] = {
+    /* Facts about the store itself: store_id, a random name minted with the
+     * file, salts every RequestId so that two stores never send the same. */
+    "CREATE TABLE meta ("
+    " key TEXT PRIMARY KEY,"
+    " value TEXT NOT NULL"
+    ") STRICT",
+
     /* Cases as filed; case_no is the normalised case number. */
     "CREATE TABLE cases ("
     " id INTEGER PRIMARY KEY,"
@@ -62,6 +69,8 @@ static const char *const migration_1[] = {
     " name TEXT NOT NULL,"
     " district TEXT,"
     " base_url TEXT NOT NULL,"
+    " enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0,1)),"
+    " persons_only INTEGER NOT NULL DEFAULT 0 CHECK (persons_only IN (0,1)),"
     " first_seen INTEGER NOT NULL,"
     " last_seen INTEGER NOT NULL"
     ") STRICT",
@@ -109,7 +118,11 @@ static const char *const migration_1[] = {
     " UNIQUE (debtor_id, institution_id, round),"
     " FOREIGN KEY (case_id, round) REFERENCES rounds(case_id, round)"
     ") STRICT",
-    "CREATE INDEX queries_due ON queries(state, due_at, deadline)",
+    /* What the scheduler claims: due queries of one institution, earliest
+     * report deadline first; and leases to recover after a crash. */
+    "CREATE INDEX queries_claim ON queries(institution_id, deadline, id)"
+    " WHERE state IN ('planned','retry','waiting')",
+    "CREATE INDEX queries_leases ON queries(lease_until) WHERE state = 'in_flight'",
     "CREATE INDEX queries_case ON queries(case_id, round)",
 
     /* Every HTTP exchange of a query: submit, poll or page. */

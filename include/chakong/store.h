@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chakong/adapter.h"
 #include "chakong/ids.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
@@ -155,5 +156,139 @@ typedef int (*ck_debtor_fn)(void *ctx, const struct ck_debtor_row *row);
  * then removed ones); CK_E_NOTFOUND when there is no such case. */
 int ck_store_each_debtor(struct ck_store *st, const char *case_no, int include_removed,
                          ck_debtor_fn fn, void *ctx, char *err);
+
+/* ---- Institutions and inquiries (store_queries.c) ---------------------- */
+
+/* A configured institution, as the scheduler knows it. */
+struct ck_institution_rec {
+	const char *id;   /* [a-z0-9_-], unique */
+	const char *kind; /* ck_kind_name() */
+	const char *name;
+	const char *district; /* real estate, else NULL */
+	const char *base_url;
+	int persons_only; /* organisations are not applicable (social insurance) */
+};
+
+/*
+ * Makes the store's institutions those configured: each is added or
+ * updated and enabled; every other one stays for history, disabled (no new
+ * queries are planned for it).  One transaction.
+ */
+int ck_store_sync_institutions(struct ck_store *st, const struct ck_institution_rec *list, size_t n,
+                               int64_t now, char *err);
+
+enum ck_query_state {
+	CK_Q_PLANNED = 1,    /* minted, never sent */
+	CK_Q_IN_FLIGHT,      /* claimed by a scheduler until lease_until */
+	CK_Q_ANSWERED,       /* FOUND, NOT_FOUND or SUBJECT_MISMATCH: terminal */
+	CK_Q_WAITING,        /* a ticket to poll at due_at */
+	CK_Q_RETRY,          /* to send again at due_at, same RequestId */
+	CK_Q_FAILED,         /* terminal, with a reason */
+	CK_Q_NOT_APPLICABLE, /* terminal: never sent (an organisation at social insurance,
+	                        a debtor removed, a case closed) */
+	CK_Q_STATE_COUNT_
+};
+
+const char *ck_query_state_name(enum ck_query_state state);
+enum ck_query_state ck_query_state_parse(const char *name);
+
+struct ck_plan_stats {
+	int rounds_opened;
+	int queries_planned;
+	int not_applicable; /* planned straight into not_applicable */
+	int cancelled;      /* unsent queries of removed debtors and closed cases */
+};
+
+/*
+ * Plans what is due at `now`: round 0 for every active case that has none;
+ * for a terminated case, round k (k = 1..10) once now has passed
+ * terminated_on + 6k months and no round >= k exists (missed rounds are not
+ * made up: the latest due one is opened); then, for the latest round of
+ * every active or terminated case, one query per current debtor and enabled
+ * institution that has none yet, its RequestId minted once.  Unsent queries
+ * of removed debtors and of closed cases are cancelled.  One transaction.
+ */
+int ck_store_plan(struct ck_store *st, int64_t now, struct ck_plan_stats *out, char *err);
+
+/* in_flight queries whose lease ended before now go back to retry (due now):
+ * what a crashed run had sent is sent again under the same RequestId. */
+int ck_store_recover_leases(struct ck_store *st, int64_t now, int *recovered, char *err);
+
+/* A claimed query, borrowed for the callback. */
+struct ck_claim {
+	int64_t query_id;
+	const char *request_id;
+	const char *institution_id;
+	int round;
+	enum ck_query_state was; /* planned, retry or waiting */
+	const char *ticket;      /* NULL unless waiting */
+	int attempts;
+	int64_t deadline;
+	int64_t submitted_at; /* 0 when never accepted */
+	const char *case_no;
+	const char *court_code;
+	const char *court_name;
+	const char *officer;
+	enum ck_subject_kind subject_kind;
+	const char *subject_name;
+	const char *subject_id;
+};
+
+typedef int (*ck_claim_fn)(void *ctx, const struct ck_claim *claim);
+
+/*
+ * Claims up to `limit` queries of one institution that are due at `now`
+ * (planned, retry or waiting with due_at <= now), earliest deadline first:
+ * each becomes in_flight until lease_until, then fn sees it.  *claimed gets
+ * the count.  One transaction.
+ */
+int ck_store_claim(struct ck_store *st, const char *institution_id, int64_t now,
+                   int64_t lease_until, int limit, ck_claim_fn fn, void *ctx, int *claimed,
+                   char *err);
+
+/* One HTTP exchange of a query, as the attempts table keeps it. */
+struct ck_attempt_rec {
+	const char *kind; /* "submit", "poll", "page" */
+	int64_t started_ms;
+	int64_t duration_ms;
+	int http_status;         /* 0 when none came */
+	const char *error_class; /* NULL, or TIMEOUT, TRANSPORT, TLS, TOO_BIG, ... */
+	const char *detail;
+};
+
+/* A body received: stored zlib-compressed with the SHA-256 of its bytes. */
+struct ck_raw_rec {
+	const char *content_type;
+	const void *body;
+	size_t len;
+	int rejected; /* hostile, malformed, wrong subject: kept for audit only */
+	const char *reject_reason;
+};
+
+/* Where a query goes after an attempt. */
+struct ck_query_result {
+	enum ck_query_state state; /* ANSWERED, WAITING, RETRY, FAILED, NOT_APPLICABLE */
+	const char *outcome;       /* ANSWERED: "FOUND", "NOT_FOUND" or "SUBJECT_MISMATCH" */
+	const char *reason;        /* FAILED (and RETRY, for the record) */
+	const char *detail;
+	const char *ticket; /* WAITING: the ticket to poll (NULL: submit again) */
+	int64_t due_at;     /* WAITING, RETRY: when to act next */
+	int accepted;       /* the institution accepted a submission (sets submitted_at) */
+	const struct ck_outcome *records; /* ANSWERED FOUND: the assets and leads to keep */
+};
+
+/*
+ * Records an attempt of a claimed query (with its raw answer when raw is
+ * not NULL) and moves the query to result->state, storing its records,
+ * all in one transaction.  result NULL records the attempt only and keeps
+ * the query in flight (a page of a paginated answer), extending its lease
+ * to lease_until.  *raw_id (may be NULL) gets the raw answer's row id.
+ */
+int ck_store_finish(struct ck_store *st, int64_t query_id, const struct ck_attempt_rec *attempt,
+                    const struct ck_raw_rec *raw, const struct ck_query_result *result, int64_t now,
+                    int64_t lease_until, char *err);
+
+/* Counts of queries by state (indexed by enum ck_query_state). */
+int ck_store_count_states(struct ck_store *st, int counts[CK_Q_STATE_COUNT_], char *err);
 
 #endif
