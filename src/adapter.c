@@ -6,6 +6,7 @@
  * adapters/<kind>/, their shared helpers in adapters/common/.
  */
 #include "chakong/adapter.h"
+#include "chakong/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -209,4 +210,32 @@ ck_adapter_state_free(const struct ck_adapter *a, void *state)
 	if (a->release_state != NULL)
 		a->release_state(state);
 	free(state);
+}
+
+int
+ck_adapter_build(const struct ck_adapter *a, enum ck_request_type type,
+                 const struct ck_query_input *in, void *state, struct ck_http_request *out,
+                 char *err)
+{
+	memset(out, 0, sizeof *out);
+	int (*build)(const struct ck_query_input *, void *, struct ck_http_request *, char *) =
+	    type == CK_REQUEST_SUBMIT ? a->build_submit
+	    : type == CK_REQUEST_POLL ? a->build_poll
+	                              : a->build_next_page;
+	if (build == NULL)
+		return ck_fail(err, CK_E_USAGE, "adapter %s cannot build that request", a->name);
+	return build(in, state, out, err);
+}
+
+int
+ck_adapter_interpret(const struct ck_adapter *a, const struct ck_query_input *in, void *state,
+                     const struct ck_http_response *response, const struct ck_adapter_env *env,
+                     struct ck_outcome *out)
+{
+	int rc = a->interpret(in, state, response, env, out);
+	if (rc == CK_OK && out->type == CK_OUTCOME_NONE)
+		ck_outcome_fail(out, CK_OUTCOME_FAILED, "INTERNAL",
+		                "adapter %s gave no outcome for HTTP %d", a->name,
+		                response->status);
+	return rc;
 }

@@ -242,7 +242,7 @@ ck_store_recover_leases(struct ck_store *st, int64_t now, int *recovered, char *
 static const char SQL_DUE[] =
     "SELECT q.id, q.request_id, q.round, q.state, q.ticket, q.attempts, q.deadline,"
     " ifnull(q.submitted_at, 0), c.case_no, c.court_code, c.court_name, c.officer,"
-    " d.kind, d.name, d.id_no"
+    " d.kind, d.name, d.id_no, q.failures"
     " FROM queries q JOIN cases c ON c.id = q.case_id JOIN debtors d ON d.id = q.debtor_id"
     " WHERE q.institution_id = ?1 AND q.state IN ('planned','retry','waiting')"
     " AND q.due_at <= ?2 ORDER BY q.deadline, q.id LIMIT ?3";
@@ -298,6 +298,7 @@ ck_store_claim(struct ck_store *st, const char *institution_id, int64_t now, int
 		                        : CK_SUBJECT_PERSON,
 		    .subject_name = ck_store_col_text(due, 13),
 		    .subject_id = ck_store_col_text(due, 14),
+		    .failures = sqlite3_column_int(due, 15),
 		};
 		(*claimed)++;
 		if (fn(ctx, &c) != 0)
@@ -326,6 +327,7 @@ static const char SQL_PAGE[] =
 static const char SQL_MOVE[] =
     "UPDATE queries SET state = ?2, outcome = ?3, reason = ?4, reason_detail = ?5,"
     " ticket = ?6, due_at = ifnull(?7, due_at), attempts = attempts + 1, lease_until = NULL,"
+    " failures = failures + (?2 = 'retry'),"
     " submitted_at = CASE WHEN ?8 THEN ifnull(submitted_at, ?9) ELSE submitted_at END,"
     " finished_at = CASE WHEN ?2 IN ('answered', 'failed', 'not_applicable') THEN ?9 END,"
     " updated_at = ?9 WHERE id = ?1 AND state = 'in_flight'";
@@ -657,4 +659,24 @@ ck_store_count_states(struct ck_store *st, int counts[CK_Q_STATE_COUNT_], char *
 	}
 	sqlite3_reset(s);
 	return step == SQLITE_DONE ? CK_OK : ck_store_db_fail(st, err, "counting queries");
+}
+
+static const char SQL_NEXT_DUE[] =
+    "SELECT min(q.due_at) FROM queries q JOIN institutions i ON i.id = q.institution_id"
+    " WHERE i.enabled = 1 AND q.state IN ('planned', 'retry', 'waiting')";
+
+int
+ck_store_next_due(struct ck_store *st, int64_t *when, int *any, char *err)
+{
+	*any = 0;
+	sqlite3_stmt *s = ck_store_stmt(st, SQL_NEXT_DUE, err);
+	if (s == NULL)
+		return CK_E_STORE;
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*any = 1;
+		*when = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	return step == SQLITE_ROW ? CK_OK : ck_store_db_fail(st, err, "finding the next due query");
 }

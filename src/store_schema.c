@@ -108,6 +108,7 @@ static const char *const migration_1[] = {
     " cursor TEXT,"
     " pages INTEGER NOT NULL DEFAULT 0,"
     " attempts INTEGER NOT NULL DEFAULT 0,"
+    " failures INTEGER NOT NULL DEFAULT 0,"
     " due_at INTEGER NOT NULL,"
     " deadline INTEGER NOT NULL,"
     " lease_until INTEGER,"

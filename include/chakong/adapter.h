@@ -297,6 +297,22 @@ struct ck_adapter {
 	void (*release_state)(void *state);
 };
 
+/* ---- Calling adapters (src/adapter.c: the only code that uses the table) */
+
+enum ck_request_type { CK_REQUEST_SUBMIT = 0, CK_REQUEST_POLL, CK_REQUEST_PAGE };
+
+/* Builds the request of `type` for a query; CK_E_USAGE when the kind has no
+ * such request (a poll of a synchronous kind). */
+int ck_adapter_build(const struct ck_adapter *a, enum ck_request_type type,
+                     const struct ck_query_input *in, void *state, struct ck_http_request *out,
+                     char *err);
+
+/* Interprets a response; never leaves *out without a type: an adapter that
+ * sets none makes it FAILED INTERNAL. */
+int ck_adapter_interpret(const struct ck_adapter *a, const struct ck_query_input *in, void *state,
+                         const struct ck_http_response *response, const struct ck_adapter_env *env,
+                         struct ck_outcome *out);
+
 /* The registry (adapters/registry.c): every kind, in enum order. */
 const struct ck_adapter *ck_adapter_for(enum ck_kind kind);
 

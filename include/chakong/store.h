@@ -222,7 +222,8 @@ struct ck_claim {
 	int round;
 	enum ck_query_state was; /* planned, retry or waiting */
 	const char *ticket;      /* NULL unless waiting */
-	int attempts;
+	int attempts;            /* every exchange so far, polls and pages included */
+	int failures;            /* attempts that ended in retry: the retry budget's count */
 	int64_t deadline;
 	int64_t submitted_at; /* 0 when never accepted */
 	const char *case_no;
@@ -287,6 +288,10 @@ struct ck_query_result {
 int ck_store_finish(struct ck_store *st, int64_t query_id, const struct ck_attempt_rec *attempt,
                     const struct ck_raw_rec *raw, const struct ck_query_result *result, int64_t now,
                     int64_t lease_until, char *err);
+
+/* The earliest due_at of a query still to be sent or polled at an enabled
+ * institution; *any is 0 when there is none. */
+int ck_store_next_due(struct ck_store *st, int64_t *when, int *any, char *err);
 
 /* Counts of queries by state (indexed by enum ck_query_state). */
 int ck_store_count_states(struct ck_store *st, int counts[CK_Q_STATE_COUNT_], char *err);

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sched.h: the scheduler: plans what is due, then sends every due query to
+ * its institution and stores what comes back, in one event loop (libcurl
+ * multi), keeping each institution at its own limits.
+ *
+ * Per institution: at most max_in_flight requests at once, a token bucket
+ * of rate_x100 / 100 requests per second, timeouts, a retry budget with
+ * exponential backoff and full jitter (never sooner than a Retry-After), a
+ * pause after 429, a circuit breaker after consecutive failures (one probe
+ * after the cooldown), and a stop for the run when credentials are refused.
+ * One institution's slowness never holds up another: nothing waits on a
+ * single institution.
+ *
+ * Durability: queries are claimed from the store with a lease and every
+ * outcome is stored, with its raw answer and records, in one transaction
+ * before the next request of that query is sent.  A run killed at any
+ * moment loses nothing: the next run recovers expired leases and sends the
+ * same RequestIds again.  Memory is O(queries in flight): due queries are
+ * claimed in batches as capacity frees.
+ *
+ * Ownership: everything passed in is borrowed for the call.
+ */
+#ifndef CHAKONG_SCHED_H
+#define CHAKONG_SCHED_H
+
+#include <stdint.h>
+
+#include "chakong/config.h"
+#include "chakong/store.h"
+#include "chakong/timeutil.h"
+
+struct ck_xsd_set;
+
+/* Progress and summary of a run. */
+struct ck_run_stats {
+	int planned;  /* queries planned at the start */
+	int sent;     /* HTTP requests sent (submissions, polls, pages) */
+	int answered; /* queries that reached an answer */
+	int found, not_found, mismatch;
+	int waiting;              /* tickets to poll later */
+	int retry_later;          /* queries left for a later attempt */
+	int failed;               /* queries that failed for good */
+	int in_flight;            /* at the moment of a progress report */
+	int stopped_institutions; /* credentials refused */
+	struct {
+		char reason[32];
+		int count;
+	} failures[16]; /* failed queries by reason (the first 16 reasons) */
+};
+
+struct ck_sched_opts {
+	int64_t max_time_s; /* give up (leaving queries for the next run) after this; 0 none */
+	int wait;           /* keep going until nothing is left to poll or retry */
+	int linger_s;       /* without wait: still wait for what is due this soon */
+	uint64_t seed;      /* for backoff jitter */
+	/* Called about twice a second with the stats so far; may be NULL. */
+	void (*progress)(void *ctx, const struct ck_run_stats *stats);
+	/* Messages for the operator (one line, identifiers masked); may be NULL. */
+	void (*log)(void *ctx, const char *level, const char *message);
+	void *ctx;
+};
+
+/*
+ * Runs once: syncs the configured institutions into the store, recovers
+ * expired leases, plans what is due, and sends until nothing more can be
+ * done now (or max_time).  Returns CK_OK (stats filled), or an error of the
+ * store or of libcurl's setup, after which the next run resumes.
+ */
+int ck_sched_run(struct ck_store *st, const struct ck_config *cfg, struct ck_xsd_set *xsd,
+                 const struct ck_clock *clock, const struct ck_sched_opts *opts,
+                 struct ck_run_stats *stats, char *err);
+
+#endif
