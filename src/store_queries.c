@@ -680,3 +680,51 @@ ck_store_next_due(struct ck_store *st, int64_t *when, int *any, char *err)
 	sqlite3_reset(s);
 	return step == SQLITE_ROW ? CK_OK : ck_store_db_fail(st, err, "finding the next due query");
 }
+
+/* Latency percentiles come from the attempts since `since`: the smallest
+ * duration whose rank reaches the share (median: half, p95: 95 %). */
+static const char SQL_HEALTH[] =
+    "WITH a AS (SELECT q.institution_id AS inst, t.duration_ms AS d,"
+    "  row_number() OVER (PARTITION BY q.institution_id ORDER BY t.duration_ms) AS rn,"
+    "  count(*) OVER (PARTITION BY q.institution_id) AS n"
+    "  FROM attempts t JOIN queries q ON q.id = t.query_id"
+    "  WHERE t.started_at_ms >= ?1 AND t.duration_ms IS NOT NULL)"
+    " SELECT i.id, i.kind, i.name, i.enabled,"
+    " (SELECT count(*) FROM queries q WHERE q.institution_id = i.id AND q.state = 'answered'),"
+    " (SELECT count(*) FROM queries q WHERE q.institution_id = i.id AND q.state = 'failed'),"
+    " (SELECT count(*) FROM queries q WHERE q.institution_id = i.id"
+    "  AND q.state IN ('planned', 'retry', 'waiting', 'in_flight')),"
+    " (SELECT count(*) FROM a WHERE a.inst = i.id),"
+    " (SELECT min(d) FROM a WHERE a.inst = i.id AND a.rn * 2 >= a.n),"
+    " (SELECT min(d) FROM a WHERE a.inst = i.id AND a.rn * 100 >= a.n * 95)"
+    " FROM institutions i ORDER BY i.enabled DESC, i.id";
+
+int
+ck_store_each_institution(struct ck_store *st, int64_t since_ms, ck_health_fn fn, void *ctx,
+                          char *err)
+{
+	sqlite3_stmt *s = ck_store_stmt(st, SQL_HEALTH, err);
+	if (s == NULL)
+		return CK_E_STORE;
+	sqlite3_bind_int64(s, 1, since_ms);
+	int step, stop = 0;
+	while (!stop && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ck_institution_health h = {
+		    .id = ck_store_col_text(s, 0),
+		    .kind = ck_store_col_text(s, 1),
+		    .name = ck_store_col_text(s, 2),
+		    .enabled = sqlite3_column_int(s, 3),
+		    .answered = sqlite3_column_int(s, 4),
+		    .failed = sqlite3_column_int(s, 5),
+		    .pending = sqlite3_column_int(s, 6),
+		    .attempts = sqlite3_column_int(s, 7),
+		    .p50_ms = sqlite3_column_int64(s, 8),
+		    .p95_ms = sqlite3_column_int64(s, 9),
+		};
+		stop = fn(ctx, &h);
+	}
+	sqlite3_reset(s);
+	if (stop)
+		return stop;
+	return step == SQLITE_DONE ? CK_OK : ck_store_db_fail(st, err, "reading institutions");
+}

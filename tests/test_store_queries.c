@@ -254,6 +254,23 @@ claims_lease_and_recover(void **state)
 	assert_int_equal(counts[CK_Q_PLANNED], 4);
 }
 
+struct health_seen {
+	int answered, attempts;
+	int64_t p50;
+};
+
+static int
+note_health(void *ctx, const struct ck_institution_health *h)
+{
+	struct health_seen *seen = ctx;
+	if (strcmp(h->id, "icbc") == 0) {
+		seen->answered = h->answered;
+		seen->attempts = h->attempts;
+		seen->p50 = h->p50_ms;
+	}
+	return 0;
+}
+
 static void
 finishing_keeps_attempt_raw_answer_records_and_audit(void **state)
 {
@@ -336,6 +353,13 @@ finishing_keeps_attempt_raw_answer_records_and_audit(void **state)
 	assert_int_equal(strlen((const char *)sqlite3_column_text(s, 2)), 64);
 	sqlite3_finalize(s);
 	sqlite3_close(h);
+
+	/* The institution's health counts it. */
+	struct health_seen seen = {0};
+	assert_int_equal(ck_store_each_institution(f->st, 0, note_health, &seen, NULL), CK_OK);
+	assert_int_equal(seen.answered, 1);
+	assert_int_equal(seen.attempts, 1);
+	assert_int_equal(seen.p50, 42);
 
 	/* Finishing a query that is not in flight is refused. */
 	err[0] = '\0';

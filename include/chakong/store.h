@@ -293,6 +293,22 @@ int ck_store_finish(struct ck_store *st, int64_t query_id, const struct ck_attem
  * institution; *any is 0 when there is none. */
 int ck_store_next_due(struct ck_store *st, int64_t *when, int *any, char *err);
 
+/* An institution's record and recent health, borrowed for the callback. */
+struct ck_institution_health {
+	const char *id, *kind, *name;
+	int enabled;                   /* configured at the last run */
+	int answered, failed, pending; /* queries, all time */
+	int attempts;                  /* HTTP exchanges since the window's start */
+	int64_t p50_ms, p95_ms;        /* their latency (0 when none) */
+};
+
+typedef int (*ck_health_fn)(void *ctx, const struct ck_institution_health *h);
+
+/* Calls fn for every institution the store knows, enabled ones first, with
+ * latency over the attempts started since since_ms (epoch milliseconds). */
+int ck_store_each_institution(struct ck_store *st, int64_t since_ms, ck_health_fn fn, void *ctx,
+                              char *err);
+
 /* Counts of queries by state (indexed by enum ck_query_state). */
 int ck_store_count_states(struct ck_store *st, int counts[CK_Q_STATE_COUNT_], char *err);
 
