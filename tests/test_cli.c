@@ -64,8 +64,8 @@ help_and_version(void **state)
 	assert_int_equal(f->run.status, 0);
 	assert_non_null(strstr(f->run.out, "chakong "));
 
-	char *commands[] = {"import", "cases"};
-	for (size_t i = 0; i < 2; i++) {
+	char *commands[] = {"import", "cases", "institutions"};
+	for (size_t i = 0; i < 3; i++) {
 		chakong(f, "help", commands[i], NULL, NULL, NULL, NULL);
 		assert_int_equal(f->run.status, 0);
 		assert_non_null(strstr(f->run.out, "usage: chakong"));
@@ -84,8 +84,8 @@ help_matches_man_page(void **state)
 {
 	struct fixture *f = *state;
 	char *man = ck_test_read_file(CK_SOURCE_DIR "/docs/chakong.1", NULL);
-	char *commands[] = {"import", "cases", NULL};
-	for (size_t i = 0; i < 3; i++) {
+	char *commands[] = {"import", "cases", "institutions", NULL};
+	for (size_t i = 0; i < 4; i++) {
 		if (commands[i] != NULL)
 			chakong(f, commands[i], "--help", NULL, NULL, NULL, NULL);
 		else
@@ -208,13 +208,40 @@ import_gb18030_and_xml(void **state)
 	free(csv);
 }
 
+static void
+institutions_lists_the_configuration(void **state)
+{
+	struct fixture *f = *state;
+	const char config[] =
+	    "<Config xmlns=\"urn:chakong:config:1\">"
+	    "<Institution id=\"icbc\" kind=\"bank\"><Name>中国工商银行</Name>"
+	    "<BaseUrl>http://127.0.0.1:9/icbc</BaseUrl></Institution>"
+	    "<Institution id=\"si\" kind=\"socialsec\" enabled=\"false\">"
+	    "<Name>社保</Name><BaseUrl>http://127.0.0.1:9/si</BaseUrl></Institution>"
+	    "</Config>";
+	char *path = ck_test_path(f->dir, "chakong.xml");
+	ck_test_write_file(path, config, sizeof config - 1);
+	chakong(f, f->db_opt, "institutions", NULL, NULL, NULL, NULL); /* ./chakong.xml */
+	assert_int_equal(f->run.status, 0);
+	assert_non_null(strstr(f->run.out, "icbc"));
+	assert_non_null(strstr(f->run.out, "enabled"));
+	assert_non_null(strstr(f->run.out, "disabled"));
+	assert_non_null(strstr(f->run.out, "中国工商银行"));
+	ck_test_write_file(path, "<Config/>", 9);
+	chakong(f, f->db_opt, "institutions", "--config", path, NULL, NULL);
+	assert_int_equal(f->run.status, 2);
+	assert_non_null(strstr(f->run.errout, "chakong.xml"));
+	free(path);
+}
+
 int
 main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(help_and_version),      T(help_matches_man_page),  T(usage_errors_exit_2),
-	    T(import_spec_csv_twice), T(import_gb18030_and_xml),
+	    T(help_and_version),       T(help_matches_man_page),
+	    T(usage_errors_exit_2),    T(import_spec_csv_twice),
+	    T(import_gb18030_and_xml), T(institutions_lists_the_configuration),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

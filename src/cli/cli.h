@@ -80,7 +80,11 @@ int cli_display_width(const char *text);
 /* Prints text left-aligned in a column of `width` display cells. */
 void cli_print_padded(const char *text, int width);
 
+/* The configuration file: given, else $CHAKONG_CONFIG, else "chakong.xml". */
+const char *cli_config_path(const char *given);
+
 int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_institutions(struct cli *cli, int argc, char **argv);
 int cmd_cases(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ struct command {
 static const struct command commands[] = {
     {"import", cmd_import, "import case filings (CSV or XML) into the store"},
     {"cases", cmd_cases, "list the cases in the store"},
+    {"institutions", cmd_institutions, "list the configured institutions and their health"},
     {NULL, NULL, NULL},
 };
 

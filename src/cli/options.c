@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -152,4 +153,13 @@ cli_print_padded(const char *text, int width)
 	fputs(text, stdout);
 	for (int w = cli_display_width(text); w < width; w++)
 		fputc(' ', stdout);
+}
+
+const char *
+cli_config_path(const char *given)
+{
+	if (given != NULL)
+		return given;
+	const char *env = getenv("CHAKONG_CONFIG");
+	return env != NULL && *env != '\0' ? env : "chakong.xml";
 }
