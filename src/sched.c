@@ -606,8 +606,8 @@ fill(struct run *r, struct inst_rt *in)
 	int64_t now = now_s(r);
 	int64_t lease = now + (int64_t)in->cfg->total_timeout_ms / 1000 * 2 + 60;
 	int claimed = 0;
-	if (ck_store_claim(r->st, in->cfg->id, now, lease, room, on_claim, r, &claimed, r->err) !=
-	    CK_OK) {
+	if (ck_store_claim(r->st, in->cfg->id, r->opts->only_debtor, now, lease, room, on_claim, r,
+	                   &claimed, r->err) != CK_OK) {
 		r->failed = CK_E_STORE;
 		return;
 	}

@@ -251,8 +251,8 @@ static const char SQL_TAKE[] = "UPDATE queries SET state = 'in_flight', lease_un
                                " updated_at = ?3 WHERE id = ?1";
 
 int
-ck_store_claim(struct ck_store *st, const char *institution_id, int64_t now, int64_t lease_until,
-               int limit, ck_claim_fn fn, void *ctx, int *claimed, char *err)
+ck_store_claim(struct ck_store *st, const char *institution_id, int64_t only_debtor, int64_t now,
+               int64_t lease_until, int limit, ck_claim_fn fn, void *ctx, int *claimed, char *err)
 {
 	*claimed = 0;
 	int rc = ck_store_unit_begin(st, err);
@@ -264,6 +264,7 @@ ck_store_claim(struct ck_store *st, const char *institution_id, int64_t now, int
 	sqlite3_bind_text(due, 1, institution_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(due, 2, now);
 	sqlite3_bind_int(due, 3, limit);
+	sqlite3_bind_int64(due, 4, only_debtor);
 	int step;
 	while (rc == CK_OK && (step = sqlite3_step(due)) == SQLITE_ROW) {
 		sqlite3_stmt *take = ck_store_stmt(st, SQL_TAKE, err);
@@ -727,4 +728,117 @@ ck_store_each_institution(struct ck_store *st, int64_t since_ms, ck_health_fn fn
 	if (stop)
 		return stop;
 	return step == SQLITE_DONE ? CK_OK : ck_store_db_fail(st, err, "reading institutions");
+}
+
+/* ---- One debtor's results (lookup) --------------------------------------- */
+
+static const char SQL_FIND_DEBTOR[] =
+    "SELECT d.id, c.status, d.removed_at IS NOT NULL FROM debtors d"
+    " JOIN cases c ON c.id = d.case_id WHERE c.case_no = ?1 AND d.id_no = ?2";
+
+int
+ck_store_find_debtor(struct ck_store *st, const char *case_no, const char *id_no,
+                     struct ck_debtor_ref *out, char *err)
+{
+	sqlite3_stmt *s = ck_store_stmt(st, SQL_FIND_DEBTOR, err);
+	if (s == NULL)
+		return CK_E_STORE;
+	sqlite3_bind_text(s, 1, case_no, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, id_no, -1, SQLITE_STATIC);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		out->debtor_row = sqlite3_column_int64(s, 0);
+		out->case_status = ck_case_status_parse(ck_store_col_text(s, 1));
+		out->removed = sqlite3_column_int(s, 2);
+	}
+	sqlite3_reset(s);
+	if (step == SQLITE_ROW)
+		return CK_OK;
+	if (step == SQLITE_DONE)
+		return ck_fail(err, CK_E_NOTFOUND, "no such debtor in case %s", case_no);
+	return ck_store_db_fail(st, err, "finding a debtor");
+}
+
+static const char SQL_DEBTOR_QUERIES[] =
+    "SELECT q.institution_id, i.name, i.kind, q.round, q.state, q.outcome, q.reason,"
+    " q.reason_detail, q.ticket, ifnull(q.submitted_at, 0), q.attempts,"
+    " (SELECT count(*) FROM assets a WHERE a.query_id = q.id),"
+    " (SELECT count(*) FROM leads l WHERE l.query_id = q.id)"
+    " FROM queries q JOIN institutions i ON i.id = q.institution_id"
+    " WHERE q.debtor_id = ?1"
+    " AND q.round = (SELECT max(round) FROM queries q2 WHERE q2.debtor_id = ?1)"
+    " ORDER BY i.kind, q.institution_id";
+
+int
+ck_store_each_query_of_debtor(struct ck_store *st, int64_t debtor_row, ck_query_row_fn fn,
+                              void *ctx, char *err)
+{
+	sqlite3_stmt *s = ck_store_stmt(st, SQL_DEBTOR_QUERIES, err);
+	if (s == NULL)
+		return CK_E_STORE;
+	sqlite3_bind_int64(s, 1, debtor_row);
+	int step, stop = 0;
+	while (!stop && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ck_query_row row = {
+		    .institution_id = ck_store_col_text(s, 0),
+		    .institution_name = ck_store_col_text(s, 1),
+		    .kind = ck_store_col_text(s, 2),
+		    .round = sqlite3_column_int(s, 3),
+		    .state = ck_query_state_parse(ck_store_col_text(s, 4)),
+		    .outcome = ck_store_col_text(s, 5),
+		    .reason = ck_store_col_text(s, 6),
+		    .detail = ck_store_col_text(s, 7),
+		    .ticket = ck_store_col_text(s, 8),
+		    .submitted_at = sqlite3_column_int64(s, 9),
+		    .attempts = sqlite3_column_int(s, 10),
+		    .n_assets = sqlite3_column_int(s, 11),
+		    .n_leads = sqlite3_column_int(s, 12),
+		};
+		stop = fn(ctx, &row);
+	}
+	sqlite3_reset(s);
+	if (stop)
+		return stop;
+	return step == SQLITE_DONE ? CK_OK : ck_store_db_fail(st, err, "listing queries");
+}
+
+static const char SQL_DEBTOR_ASSETS[] =
+    "SELECT q.institution_id, a.kind, a.ref, a.subtype, a.currency, a.status, a.book,"
+    " a.available, a.enforceable, a.liability,"
+    " (SELECT count(*) FROM encumbrances e WHERE e.asset_id = a.id)"
+    " FROM assets a JOIN queries q ON q.id = a.query_id WHERE a.debtor_id = ?1"
+    " AND q.round = (SELECT max(round) FROM queries q2 WHERE q2.debtor_id = ?1)"
+    " ORDER BY a.kind, q.institution_id, a.id";
+
+int
+ck_store_each_asset_of_debtor(struct ck_store *st, int64_t debtor_row, ck_asset_row_fn fn,
+                              void *ctx, char *err)
+{
+	sqlite3_stmt *s = ck_store_stmt(st, SQL_DEBTOR_ASSETS, err);
+	if (s == NULL)
+		return CK_E_STORE;
+	sqlite3_bind_int64(s, 1, debtor_row);
+	int step, stop = 0;
+	while (!stop && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ck_asset_row row = {
+		    .institution_id = ck_store_col_text(s, 0),
+		    .kind = ck_store_col_text(s, 1),
+		    .ref = ck_store_col_text(s, 2),
+		    .subtype = ck_store_col_text(s, 3),
+		    .currency = ck_store_col_text(s, 4),
+		    .status = ck_store_col_text(s, 5),
+		    .has_book = sqlite3_column_type(s, 6) != SQLITE_NULL,
+		    .book = sqlite3_column_int64(s, 6),
+		    .has_available = sqlite3_column_type(s, 7) != SQLITE_NULL,
+		    .available = sqlite3_column_int64(s, 7),
+		    .enforceable = sqlite3_column_int64(s, 8),
+		    .liability = sqlite3_column_int(s, 9),
+		    .n_encumbrances = sqlite3_column_int(s, 10),
+		};
+		stop = fn(ctx, &row);
+	}
+	sqlite3_reset(s);
+	if (stop)
+		return stop;
+	return step == SQLITE_DONE ? CK_OK : ck_store_db_fail(st, err, "listing assets");
 }

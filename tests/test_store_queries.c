@@ -220,7 +220,7 @@ claim(struct fixture *f, const char *inst, int64_t now, int limit)
 	struct claims cl = {0};
 	int n;
 	char err[CK_ERR_SIZE] = "";
-	if (ck_store_claim(f->st, inst, now, now + 60, limit, collect, &cl, &n, err) != CK_OK)
+	if (ck_store_claim(f->st, inst, 0, now, now + 60, limit, collect, &cl, &n, err) != CK_OK)
 		fail_msg("claim: %s", err);
 	assert_int_equal(n, cl.n);
 	return cl;
@@ -252,6 +252,32 @@ claims_lease_and_recover(void **state)
 	assert_int_equal(ck_store_count_states(f->st, counts, NULL), CK_OK);
 	assert_int_equal(counts[CK_Q_IN_FLIGHT], 2);
 	assert_int_equal(counts[CK_Q_PLANNED], 4);
+}
+
+struct results {
+	int queries, answered_with_assets, assets;
+	int64_t enforceable;
+};
+
+static int
+note_query(void *ctx, const struct ck_query_row *row)
+{
+	struct results *r = ctx;
+	r->queries++;
+	r->answered_with_assets += row->state == CK_Q_ANSWERED && row->n_assets == 1 &&
+	                           row->n_leads == 1 && strcmp(row->outcome, "FOUND") == 0;
+	return 0;
+}
+
+static int
+note_asset(void *ctx, const struct ck_asset_row *row)
+{
+	struct results *r = ctx;
+	r->assets++;
+	r->enforceable += row->enforceable;
+	assert_string_equal(row->ref, "6222021203001234567");
+	assert_int_equal(row->n_encumbrances, 1);
+	return 0;
 }
 
 struct health_seen {
@@ -360,6 +386,26 @@ finishing_keeps_attempt_raw_answer_records_and_audit(void **state)
 	assert_int_equal(seen.answered, 1);
 	assert_int_equal(seen.attempts, 1);
 	assert_int_equal(seen.p50, 42);
+
+	/* The debtor's results, as `lookup` shows them. */
+	struct ck_debtor_ref ref;
+	assert_int_equal(ck_store_find_debtor(f->st, "(2024)苏1283执1号", zhang.id_no, &ref, NULL),
+	                 CK_OK);
+	assert_int_equal(ref.case_status, CK_CASE_ACTIVE);
+	assert_int_equal(ref.removed, 0);
+	assert_int_equal(ck_store_find_debtor(f->st, "(2024)苏1283执1号", zhao.id_no, &ref, NULL),
+	                 CK_E_NOTFOUND);
+	assert_int_equal(ck_store_find_debtor(f->st, "(2024)苏1283执1号", zhang.id_no, &ref, NULL),
+	                 CK_OK);
+	struct results got = {0};
+	assert_int_equal(
+	    ck_store_each_query_of_debtor(f->st, ref.debtor_row, note_query, &got, NULL), CK_OK);
+	assert_int_equal(got.queries, 3);
+	assert_int_equal(got.answered_with_assets, 1);
+	assert_int_equal(
+	    ck_store_each_asset_of_debtor(f->st, ref.debtor_row, note_asset, &got, NULL), CK_OK);
+	assert_int_equal(got.assets, 1);
+	assert_int_equal(got.enforceable, 1000000);
 
 	/* Finishing a query that is not in flight is refused. */
 	err[0] = '\0';

@@ -50,10 +50,11 @@ struct ck_run_stats {
 };
 
 struct ck_sched_opts {
-	int64_t max_time_s; /* give up (leaving queries for the next run) after this; 0 none */
-	int wait;           /* keep going until nothing is left to poll or retry */
-	int linger_s;       /* without wait: still wait for what is due this soon */
-	uint64_t seed;      /* for backoff jitter */
+	int64_t max_time_s;  /* give up (leaving queries for the next run) after this; 0 none */
+	int wait;            /* keep going until nothing is left to poll or retry */
+	int linger_s;        /* without wait: still wait for what is due this soon */
+	uint64_t seed;       /* for backoff jitter */
+	int64_t only_debtor; /* `lookup`: only this debtor row\'s queries; 0 for all */
 	/* Called about twice a second with the stats so far; may be NULL. */
 	void (*progress)(void *ctx, const struct ck_run_stats *stats);
 	/* Messages for the operator (one line, identifiers masked); may be NULL. */

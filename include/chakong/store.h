@@ -239,13 +239,14 @@ typedef int (*ck_claim_fn)(void *ctx, const struct ck_claim *claim);
 
 /*
  * Claims up to `limit` queries of one institution that are due at `now`
- * (planned, retry or waiting with due_at <= now), earliest deadline first:
- * each becomes in_flight until lease_until, then fn sees it.  *claimed gets
- * the count.  One transaction.
+ * (planned, retry or waiting with due_at <= now), earliest deadline first,
+ * only those of the debtor row only_debtor unless it is 0: each becomes
+ * in_flight until lease_until, then fn sees it (fn must not call the store:
+ * the claim's transaction is open).  *claimed gets the count.
  */
-int ck_store_claim(struct ck_store *st, const char *institution_id, int64_t now,
-                   int64_t lease_until, int limit, ck_claim_fn fn, void *ctx, int *claimed,
-                   char *err);
+int ck_store_claim(struct ck_store *st, const char *institution_id, int64_t only_debtor,
+                   int64_t now, int64_t lease_until, int limit, ck_claim_fn fn, void *ctx,
+                   int *claimed, char *err);
 
 /* One HTTP exchange of a query, as the attempts table keeps it. */
 struct ck_attempt_rec {
@@ -308,6 +309,54 @@ typedef int (*ck_health_fn)(void *ctx, const struct ck_institution_health *h);
  * latency over the attempts started since since_ms (epoch milliseconds). */
 int ck_store_each_institution(struct ck_store *st, int64_t since_ms, ck_health_fn fn, void *ctx,
                               char *err);
+
+/* ---- One debtor's results (lookup) -------------------------------------- */
+
+struct ck_debtor_ref {
+	int64_t debtor_row;
+	enum ck_case_status case_status;
+	int removed; /* no longer a debtor of the case */
+};
+
+/* Finds the debtor with this identifier in the case; CK_E_NOTFOUND when the
+ * case does not exist or does not name the debtor. */
+int ck_store_find_debtor(struct ck_store *st, const char *case_no, const char *id_no,
+                         struct ck_debtor_ref *out, char *err);
+
+/* A query of the debtor's latest round, borrowed for the callback; strings
+ * are "" when not set. */
+struct ck_query_row {
+	const char *institution_id, *institution_name, *kind;
+	int round;
+	enum ck_query_state state;
+	const char *outcome, *reason, *detail, *ticket;
+	int64_t submitted_at; /* 0 when never accepted */
+	int attempts;
+	int n_assets, n_leads;
+};
+
+typedef int (*ck_query_row_fn)(void *ctx, const struct ck_query_row *row);
+
+int ck_store_each_query_of_debtor(struct ck_store *st, int64_t debtor_row, ck_query_row_fn fn,
+                                  void *ctx, char *err);
+
+/* An asset found in the debtor's latest round, borrowed for the callback. */
+struct ck_asset_row {
+	const char *institution_id;
+	const char *kind, *ref, *subtype, *currency, *status;
+	int has_book;
+	int64_t book;
+	int has_available;
+	int64_t available;
+	int64_t enforceable;
+	int liability;
+	int n_encumbrances;
+};
+
+typedef int (*ck_asset_row_fn)(void *ctx, const struct ck_asset_row *row);
+
+int ck_store_each_asset_of_debtor(struct ck_store *st, int64_t debtor_row, ck_asset_row_fn fn,
+                                  void *ctx, char *err);
 
 /* Counts of queries by state (indexed by enum ck_query_state). */
 int ck_store_count_states(struct ck_store *st, int counts[CK_Q_STATE_COUNT_], char *err);
