@@ -68,7 +68,7 @@ int cli_parse(struct cli *cli, const char *command, const char *const *usage,
               const struct cli_option *options, int argc, char **argv, struct cli_parsed *out);
 
 /* Prints the usage lines and the option table of a command to stdout. */
-void cli_print_usage(const struct cli *cli, const char *command, const char *const *usage,
+void cli_print_usage(const struct cli *cli, const char *const *usage,
                      const struct cli_option *options);
 
 /* Prints "chakong: message" to stderr. */
@@ -85,6 +85,8 @@ const char *cli_config_path(const char *given);
 
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_institutions(struct cli *cli, int argc, char **argv);
+int cmd_lookup(struct cli *cli, int argc, char **argv);
+int cmd_run(struct cli *cli, int argc, char **argv);
 int cmd_cases(struct cli *cli, int argc, char **argv);
 
 #endif

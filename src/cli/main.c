@@ -23,6 +23,8 @@ static const struct command commands[] = {
     {"import", cmd_import, "import case filings (CSV or XML) into the store"},
     {"cases", cmd_cases, "list the cases in the store"},
     {"institutions", cmd_institutions, "list the configured institutions and their health"},
+    {"run", cmd_run, "plan what is due and ask the institutions (the nightly job)"},
+    {"lookup", cmd_lookup, "ask every institution about one debtor of a case now"},
     {NULL, NULL, NULL},
 };
 
@@ -43,11 +45,11 @@ static const struct cli_option main_options[] = {
 static void
 print_main_help(const struct cli *cli)
 {
-	cli_print_usage(cli, NULL, main_usage, main_options);
+	cli_print_usage(cli, main_usage, main_options);
 	printf("\ncommands:\n");
 	for (const struct command *c = commands; c->name != NULL; c++)
-		printf("  %-10s %s\n", c->name, c->summary);
-	printf("  %-10s %s\n", "help", "show the help of a command");
+		printf("  %-13s %s\n", c->name, c->summary);
+	printf("  %-13s %s\n", "help", "show the help of a command");
 	printf("\nexit status: 0 done, 1 something was rejected or failed, 2 usage or I/O "
 	       "error\n");
 }

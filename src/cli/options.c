@@ -21,12 +21,10 @@ cli_error(const struct cli *cli, const char *fmt, ...)
 }
 
 void
-cli_print_usage(const struct cli *cli, const char *command, const char *const *usage,
-                const struct cli_option *options)
+cli_print_usage(const struct cli *cli, const char *const *usage, const struct cli_option *options)
 {
 	for (int i = 0; usage[i] != NULL; i++)
-		printf("%s %s%s%s\n", i == 0 ? "usage:" : "      ", cli->prog, command ? " " : "",
-		       usage[i]);
+		printf("%s %s %s\n", i == 0 ? "usage:" : "      ", cli->prog, usage[i]);
 	if (options == NULL || options[0].name == NULL)
 		return;
 	printf("\noptions:\n");
@@ -77,7 +75,7 @@ cli_parse(struct cli *cli, const char *command, const char *const *usage,
 			continue;
 		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			cli_print_usage(cli, command, usage, options);
+			cli_print_usage(cli, usage, options);
 			return -1;
 		}
 		const struct cli_option *o = NULL;

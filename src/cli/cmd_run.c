@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_run.c: `chakong run`, the nightly job: plan what is due and ask every
+ * configured institution, until nothing more can be done now.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chakong/config.h"
+#include "chakong/error.h"
+#include "chakong/sched.h"
+#include "chakong/store.h"
+#include "chakong/xmlsafe.h"
+
+static const char *const usage[] = {
+    "run [--config FILE] [--max-time SECONDS] [--wait] [--linger SECONDS] [--quiet]",
+    NULL,
+};
+
+enum { O_DB, O_NOW, O_CONFIG, O_MAX_TIME, O_WAIT, O_LINGER, O_QUIET };
+static const struct cli_option options[] = {
+    CLI_GLOBAL_OPTIONS,
+    [O_CONFIG] = {"config", 'c', "FILE",
+                  "the configuration (default: $CHAKONG_CONFIG, else ./chakong.xml)"},
+    [O_MAX_TIME] = {"max-time", 't', "SECONDS", "stop sending after this long (default: none)"},
+    [O_WAIT] = {"wait", 'w', NULL, "keep polling and retrying until every query is settled"},
+    [O_LINGER] = {"linger", 0, "SECONDS",
+                  "without --wait, still wait for what is due this soon (default 30)"},
+    [O_QUIET] = {"quiet", 'q', NULL, "no progress line, only the summary"},
+    {NULL, 0, NULL, NULL},
+};
+
+struct run_ui {
+	const struct cli *cli;
+	int progress;
+};
+
+static void
+show_progress(void *ctx, const struct ck_run_stats *s)
+{
+	const struct run_ui *ui = ctx;
+	if (!ui->progress)
+		return;
+	fprintf(stderr, "\r%s: sent %d, answered %d, failed %d, in flight %d   ", ui->cli->prog,
+	        s->sent, s->answered, s->failed, s->in_flight);
+	fflush(stderr);
+}
+
+static void
+log_line(void *ctx, const char *level, const char *message)
+{
+	const struct run_ui *ui = ctx;
+	if (ui->progress)
+		fputc('\n', stderr);
+	fprintf(stderr, "%s: %s: %s\n", ui->cli->prog, level, message);
+}
+
+static int
+parse_seconds(const struct cli *cli, const char *option, const char *text, long *out)
+{
+	char *end;
+	long v = strtol(text, &end, 10);
+	if (*end != '\0' || end == text || v < 0 || v > 86400 * 7) {
+		cli_error(cli, "--%s %s: must be 0 to 604800 seconds", option, text);
+		return CLI_USAGE;
+	}
+	*out = v;
+	return CLI_OK;
+}
+
+static void
+print_summary(const struct ck_run_stats *s)
+{
+	printf("planned %d new queries; sent %d requests\n", s->planned, s->sent);
+	printf("answered %d (found %d, not found %d, subject mismatch %d)\n", s->answered, s->found,
+	       s->not_found, s->mismatch);
+	printf("failed %d", s->failed);
+	const char *sep = " (";
+	for (size_t i = 0; i < sizeof s->failures / sizeof s->failures[0]; i++)
+		if (s->failures[i].count > 0) {
+			printf("%s%s %d", sep, s->failures[i].reason, s->failures[i].count);
+			sep = ", ";
+		}
+	printf("%s\n", sep[0] == ',' ? ")" : "");
+	printf("waiting for answers %d; to retry later %d\n", s->waiting, s->retry_later);
+	if (s->stopped_institutions > 0)
+		printf("institutions stopped for refused credentials: %d\n",
+		       s->stopped_institutions);
+}
+
+int
+cmd_run(struct cli *cli, int argc, char **argv)
+{
+	struct cli_parsed p;
+	int rc = cli_parse(cli, "run", usage, options, argc, argv, &p);
+	if (rc != CLI_OK)
+		return rc < 0 ? CLI_OK : rc;
+	long max_time = 0, linger = 30;
+	if ((p.values[O_MAX_TIME] &&
+	     parse_seconds(cli, "max-time", p.values[O_MAX_TIME], &max_time) != CLI_OK) ||
+	    (p.values[O_LINGER] &&
+	     parse_seconds(cli, "linger", p.values[O_LINGER], &linger) != CLI_OK))
+		return CLI_USAGE;
+	if (p.n_args > 0) {
+		cli_error(cli, "run: unexpected argument '%s'", p.args[0]);
+		return CLI_USAGE;
+	}
+	char err[CK_ERR_SIZE] = "";
+	struct ck_xsd_set *xsd = NULL;
+	struct ck_config *cfg = NULL;
+	struct ck_store *st = NULL;
+	const char *path = cli_config_path(p.values[O_CONFIG]);
+	if (ck_xsd_set_new(&xsd, err) != CK_OK || ck_config_load(path, xsd, &cfg, err) != CK_OK ||
+	    ck_store_open(cli->db_path, &st, err) != CK_OK) {
+		cli_error(cli, "%s", err);
+		ck_config_free(cfg);
+		ck_xsd_set_free(xsd);
+		return CLI_USAGE;
+	}
+	struct run_ui ui = {.cli = cli, .progress = !p.values[O_QUIET] && isatty(2)};
+	struct ck_sched_opts opts = {.max_time_s = max_time,
+	                             .wait = p.values[O_WAIT] != NULL,
+	                             .linger_s = (int)linger,
+	                             .seed = (uint64_t)ck_clock_now(&cli->clock),
+	                             .progress = show_progress,
+	                             .log = log_line,
+	                             .ctx = &ui};
+	struct ck_run_stats stats;
+	rc = ck_sched_run(st, cfg, xsd, &cli->clock, &opts, &stats, err);
+	if (ui.progress)
+		fputc('\n', stderr);
+	ck_store_close(st);
+	ck_config_free(cfg);
+	ck_xsd_set_free(xsd);
+	if (rc != CK_OK) {
+		cli_error(cli, "%s (the next run resumes where this one stopped)", err);
+		return CLI_USAGE;
+	}
+	print_summary(&stats);
+	return stats.failed > 0 ? CLI_FAILED : CLI_OK;
+}
