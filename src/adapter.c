@@ -122,15 +122,37 @@ release_asset(struct ck_asset *a)
 }
 
 void
+ck_outcome_truncate(struct ck_outcome *out, size_t n_assets, size_t n_leads)
+{
+	while (out->n_assets > n_assets)
+		release_asset(&out->assets[--out->n_assets]);
+	while (out->n_leads > n_leads) {
+		struct ck_lead *l = &out->leads[--out->n_leads];
+		free(l->label);
+		free(l->code);
+		free(l->detail);
+	}
+}
+
+void
+ck_outcome_take_records(struct ck_outcome *to, struct ck_outcome *from)
+{
+	ck_outcome_truncate(to, 0, 0);
+	free(to->assets);
+	free(to->leads);
+	to->assets = from->assets;
+	to->n_assets = from->n_assets;
+	to->leads = from->leads;
+	to->n_leads = from->n_leads;
+	from->assets = NULL;
+	from->leads = NULL;
+	from->n_assets = from->n_leads = 0;
+}
+
+void
 ck_outcome_release(struct ck_outcome *out)
 {
-	for (size_t i = 0; i < out->n_assets; i++)
-		release_asset(&out->assets[i]);
-	for (size_t i = 0; i < out->n_leads; i++) {
-		free(out->leads[i].label);
-		free(out->leads[i].code);
-		free(out->leads[i].detail);
-	}
+	ck_outcome_truncate(out, 0, 0);
 	free(out->assets);
 	free(out->leads);
 	free(out->ticket);

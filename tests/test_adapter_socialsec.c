@@ -274,7 +274,7 @@ submit_refuses_organisations_and_gaps(void **state)
 		*fields[i] = i % 2 ? "" : NULL;
 		err[0] = '\0';
 		assert_int_equal(si->build_submit(&in, NULL, &rq, err), CK_E_USAGE);
-		assert_non_null(strstr(err, "missing"));
+		assert_non_null(strstr(err, "has no value"));
 		ck_http_request_release(&rq);
 	}
 }

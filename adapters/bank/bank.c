@@ -39,23 +39,6 @@
 /* ---- The request -------------------------------------------------------- */
 
 static int
-require(const char *value, const char *what, char *err)
-{
-	if (value == NULL || *value == '\0')
-		return ck_fail(err, CK_E_USAGE, "bank request: %s is missing", what);
-	return CK_OK;
-}
-
-static void
-element(struct ck_buf *b, const char *name, const char *value)
-{
-	ck_buf_printf(b, "<%s>", name);
-	ck_buf_xml(b, value);
-	ck_buf_printf(b, "</%s>", name);
-}
-
-/* bank.md "Request": every element is required; both scopes are asked. */
-static int
 bank_build_submit(const struct ck_query_input *in, void *state, struct ck_http_request *out,
                   char *err)
 {
@@ -66,19 +49,7 @@ bank_build_submit(const struct ck_query_input *in, void *state, struct ck_http_r
 	if (id_type == NULL)
 		return ck_fail(err, CK_E_USAGE, "bank request: unknown subject kind %d",
 		               (int)in->subject_kind);
-	int rc = require(in->request_id, "the request id", err);
-	if (rc == CK_OK)
-		rc = require(in->court_name, "the court's name", err);
-	if (rc == CK_OK)
-		rc = require(in->court_code, "the court's code", err);
-	if (rc == CK_OK)
-		rc = require(in->case_no, "the case number", err);
-	if (rc == CK_OK)
-		rc = require(in->officer, "the officer", err);
-	if (rc == CK_OK)
-		rc = require(in->subject_name, "the subject's name", err);
-	if (rc == CK_OK)
-		rc = require(in->subject_id, "the subject's identifier", err);
+	int rc = ck_ad_require_input(in, CK_NEED_ALL, "bank", err);
 	if (rc != CK_OK)
 		return rc;
 	char when[CK_TIME_BUF];
@@ -90,19 +61,19 @@ bank_build_submit(const struct ck_query_input *in, void *state, struct ck_http_r
 	struct ck_buf b = {0};
 	ck_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	                "<Document xmlns=\"" BANK_NS "\"><InfReq>");
-	element(&b, "ReqId", in->request_id);
-	element(&b, "CreDtTm", when);
+	ck_ad_element(&b, "ReqId", in->request_id);
+	ck_ad_element(&b, "CreDtTm", when);
 	ck_buf_puts(&b, "<Authrty>");
-	element(&b, "Nm", in->court_name);
-	element(&b, "Id", in->court_code);
+	ck_ad_element(&b, "Nm", in->court_name);
+	ck_ad_element(&b, "Id", in->court_code);
 	ck_buf_puts(&b, "</Authrty><LglBsis>");
-	element(&b, "CaseNo", in->case_no);
-	element(&b, "Offcr", in->officer);
+	ck_ad_element(&b, "CaseNo", in->case_no);
+	ck_ad_element(&b, "Offcr", in->officer);
 	ck_buf_puts(&b, "</LglBsis><Pty>");
-	element(&b, "Nm", in->subject_name);
+	ck_ad_element(&b, "Nm", in->subject_name);
 	ck_buf_puts(&b, "<Id>");
-	element(&b, "Tp", id_type);
-	element(&b, "Val", in->subject_id);
+	ck_ad_element(&b, "Tp", id_type);
+	ck_ad_element(&b, "Val", in->subject_id);
 	ck_buf_puts(&b, "</Id></Pty><Scp>ACCT</Scp><Scp>WLTH</Scp></InfReq></Document>\n");
 	if (b.failed) {
 		ck_buf_release(&b);
@@ -490,20 +461,6 @@ read_answer(const struct ck_query_input *in, const xmlNode *rsp, const struct ck
 	return rc;
 }
 
-/* A failed outcome carries no records: what was read before the failure
- * is dropped, the reason kept. */
-static void
-drop_records(struct ck_outcome *out)
-{
-	struct ck_outcome failed;
-	ck_outcome_init(&failed);
-	failed.type = out->type;
-	memcpy(failed.reason, out->reason, sizeof failed.reason);
-	memcpy(failed.detail, out->detail, sizeof failed.detail);
-	ck_outcome_release(out);
-	*out = failed;
-}
-
 static int
 bank_interpret(const struct ck_query_input *in, void *state, const struct ck_http_response *r,
                const struct ck_adapter_env *env, struct ck_outcome *out)
@@ -523,7 +480,7 @@ bank_interpret(const struct ck_query_input *in, void *state, const struct ck_htt
 	rc = read_answer(in, rsp, env, out);
 	xmlFreeDoc(doc);
 	if (rc == MARKED)
-		drop_records(out);
+		ck_outcome_truncate(out, 0, 0); /* a failed outcome carries no records */
 	return rc == MARKED ? CK_OK : rc;
 }
 

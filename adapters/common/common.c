@@ -12,6 +12,59 @@
 #include <strings.h>
 
 int
+ck_ad_blank(const char *text)
+{
+	if (text == NULL)
+		return 1;
+	for (; *text; text++)
+		if (*text != ' ' && *text != '\t' && *text != '\r' && *text != '\n')
+			return 0;
+	return 1;
+}
+
+int
+ck_ad_require_input(const struct ck_query_input *in, unsigned needed, const char *kind, char *err)
+{
+	const struct {
+		unsigned bit;
+		const char *value, *what;
+	} fields[] = {
+	    {CK_NEED_REQUEST_ID, in->request_id, "the RequestId"},
+	    {CK_NEED_COURT_CODE, in->court_code, "the court code"},
+	    {CK_NEED_COURT_NAME, in->court_name, "the court name"},
+	    {CK_NEED_CASE_NO, in->case_no, "the case number"},
+	    {CK_NEED_OFFICER, in->officer, "the officer"},
+	    {CK_NEED_SUBJECT_NAME, in->subject_name, "the subject's name"},
+	    {CK_NEED_SUBJECT_ID, in->subject_id, "the subject's identifier"},
+	};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if ((needed & fields[i].bit) && ck_ad_blank(fields[i].value))
+			return ck_fail(err, CK_E_USAGE, "%s request: %s has no value", kind,
+			               fields[i].what);
+	return CK_OK;
+}
+
+int
+ck_ad_upper_id(const char *id, char out[CK_ID_BUF])
+{
+	size_t n = id ? strlen(id) : 0;
+	if (n != CK_ID_LEN)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = id[i] >= 'a' && id[i] <= 'z' ? (char)(id[i] - 'a' + 'A') : id[i];
+	out[n] = '\0';
+	return 0;
+}
+
+void
+ck_ad_element(struct ck_buf *b, const char *name, const char *value)
+{
+	ck_buf_printf(b, "<%s>", name);
+	ck_buf_xml(b, value);
+	ck_buf_printf(b, "</%s>", name);
+}
+
+int
 ck_ad_header(struct ck_http_request *rq, const char *name, const char *value)
 {
 	if (rq->n_headers == CK_HTTP_MAX_HEADERS)
@@ -113,15 +166,16 @@ ck_ad_common_status(const struct ck_query_input *in, const struct ck_http_respon
 	return 1;
 }
 
-int
-ck_ad_load(const char *text, size_t len, const struct ck_adapter_env *env, const char *schema,
-           xmlDoc **doc, struct ck_outcome *out)
+/* Parses, prunes when asked, validates; see ck_ad_load(). */
+static int
+load(const char *text, size_t len, const struct ck_adapter_env *env, const char *schema, int prune,
+     xmlDoc **doc, struct ck_outcome *out)
 {
 	char err[CK_ERR_SIZE] = "";
 	struct ck_xml_limits limits = {.max_bytes = env->max_body};
 	*doc = NULL;
 	int rc = ck_xml_parse(text, len, &limits, doc, err);
-	if (rc == CK_OK)
+	if (rc == CK_OK && prune)
 		rc = ck_xsd_prune(env->xsd, schema, *doc, err);
 	if (rc == CK_OK)
 		rc = ck_xsd_validate(env->xsd, schema, *doc, err);
@@ -136,6 +190,20 @@ ck_ad_load(const char *text, size_t len, const struct ck_adapter_env *env, const
 	else
 		ck_outcome_fail(out, CK_OUTCOME_FAILED, "MALFORMED", "%s: %s", schema, err);
 	return 1;
+}
+
+int
+ck_ad_load(const char *text, size_t len, const struct ck_adapter_env *env, const char *schema,
+           xmlDoc **doc, struct ck_outcome *out)
+{
+	return load(text, len, env, schema, 1, doc, out);
+}
+
+int
+ck_ad_load_exact(const char *text, size_t len, const struct ck_adapter_env *env, const char *schema,
+                 xmlDoc **doc, struct ck_outcome *out)
+{
+	return load(text, len, env, schema, 0, doc, out);
 }
 
 /* The part of an IMF-fixdate (RFC 9110) after the weekday and its comma:

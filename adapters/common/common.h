@@ -25,6 +25,36 @@
  */
 int ck_ad_request(struct ck_http_request *rq, const char *method, const char *path,
                   const char *content_type, struct ck_buf *body, const char *request_id);
+/* The query fields a kind's request carries (ck_ad_require_input). */
+enum {
+	CK_NEED_REQUEST_ID = 1u << 0,
+	CK_NEED_COURT_CODE = 1u << 1,
+	CK_NEED_COURT_NAME = 1u << 2,
+	CK_NEED_CASE_NO = 1u << 3,
+	CK_NEED_OFFICER = 1u << 4,
+	CK_NEED_SUBJECT_NAME = 1u << 5,
+	CK_NEED_SUBJECT_ID = 1u << 6,
+	CK_NEED_ALL = (1u << 7) - 1
+};
+
+/* True when text is NULL or holds only blanks (space, tab, CR, LF). */
+int ck_ad_blank(const char *text);
+
+/*
+ * Every request names the case and the officer (common.md) and its
+ * elements are all required: CK_OK, or CK_E_USAGE "<kind> request: the
+ * officer has no value" for the first needed field that is blank.
+ */
+int ck_ad_require_input(const struct ck_query_input *in, unsigned needed, const char *kind,
+                        char *err);
+
+/* The subject identifier as sent: 18 characters, a lower-case x made upper
+ * case (common.md).  -1 when it has not 18 characters. */
+int ck_ad_upper_id(const char *id, char out[CK_ID_BUF]);
+
+/* Appends <name>value</name>, the value XML-escaped. */
+void ck_ad_element(struct ck_buf *b, const char *name, const char *value);
+
 /* Adds one more header (copied). */
 int ck_ad_header(struct ck_http_request *rq, const char *name, const char *value);
 
@@ -52,6 +82,11 @@ int ck_ad_common_status(const struct ck_query_input *in, const struct ck_http_re
  */
 int ck_ad_load(const char *text, size_t len, const struct ck_adapter_env *env, const char *schema,
                xmlDoc **doc, struct ck_outcome *out);
+
+/* The same without pruning: a SOAP envelope is validated as received
+ * (schemas/README.md), only the operation inside it is pruned. */
+int ck_ad_load_exact(const char *text, size_t len, const struct ck_adapter_env *env,
+                     const char *schema, xmlDoc **doc, struct ck_outcome *out);
 
 /* Retry-After (delta seconds, or an HTTP date relative to now) in seconds,
  * or -1 when absent or unreadable. */

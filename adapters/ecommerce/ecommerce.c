@@ -61,49 +61,7 @@ ec_release_state(void *state)
 	memset(st, 0, sizeof *st);
 }
 
-/* Frees the records of o past the first n_assets assets and n_leads leads:
- * a page that fails leaves the state as it was before the page. */
-static void
-truncate_records(struct ck_outcome *o, size_t n_assets, size_t n_leads)
-{
-	while (o->n_assets > n_assets) {
-		struct ck_asset *a = &o->assets[--o->n_assets];
-		free(a->ref);
-		free(a->subtype);
-		free(a->status);
-		free(a->detail);
-		for (size_t i = 0; i < a->n_encumbrances; i++) {
-			free(a->encumbrances[i].authority);
-			free(a->encumbrances[i].ref);
-			free(a->encumbrances[i].detail);
-		}
-		free(a->encumbrances);
-	}
-	while (o->n_leads > n_leads) {
-		struct ck_lead *l = &o->leads[--o->n_leads];
-		free(l->label);
-		free(l->code);
-		free(l->detail);
-	}
-}
-
 /* ---- Requests ------------------------------------------------------------- */
-
-static int
-require(const char *value, const char *what, char *err)
-{
-	if (value == NULL || *value == '\0')
-		return ck_fail(err, CK_E_USAGE, "e-commerce request: %s is missing", what);
-	return CK_OK;
-}
-
-static void
-element(struct ck_buf *b, const char *name, const char *value)
-{
-	ck_buf_printf(b, "<%s>", name);
-	ck_buf_xml(b, value);
-	ck_buf_printf(b, "</%s>", name);
-}
 
 /* The cursor, exactly: XML-escaped, and a carriage return as a character
  * reference (a literal one would reach the platform as a line feed).
@@ -149,30 +107,24 @@ build_page(const struct ck_query_input *in, const char *cursor, struct ck_http_r
 	if (kind == NULL)
 		return ck_fail(err, CK_E_USAGE, "e-commerce request: unknown subject kind %d",
 		               (int)in->subject_kind);
-	int rc = require(in->request_id, "the request id", err);
-	if (rc == CK_OK)
-		rc = require(in->case_no, "the case number", err);
-	if (rc == CK_OK)
-		rc = require(in->court_code, "the court's code", err);
-	if (rc == CK_OK)
-		rc = require(in->officer, "the officer", err);
-	if (rc == CK_OK)
-		rc = require(in->subject_name, "the subject's name", err);
-	if (rc == CK_OK)
-		rc = require(in->subject_id, "the subject's identifier", err);
+	int rc =
+	    ck_ad_require_input(in,
+	                        CK_NEED_REQUEST_ID | CK_NEED_CASE_NO | CK_NEED_COURT_CODE |
+	                            CK_NEED_OFFICER | CK_NEED_SUBJECT_NAME | CK_NEED_SUBJECT_ID,
+	                        "e-commerce", err);
 	if (rc != CK_OK)
 		return rc;
 
 	struct ck_buf b = {0};
 	ck_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	                "<JudicialQuery xmlns=\"" EC_NS "\">");
-	element(&b, "RequestId", in->request_id);
-	element(&b, "CaseNo", in->case_no);
-	element(&b, "CourtCode", in->court_code);
-	element(&b, "Officer", in->officer);
+	ck_ad_element(&b, "RequestId", in->request_id);
+	ck_ad_element(&b, "CaseNo", in->case_no);
+	ck_ad_element(&b, "CourtCode", in->court_code);
+	ck_ad_element(&b, "Officer", in->officer);
 	ck_buf_printf(&b, "<Subject kind=\"%s\">", kind);
-	element(&b, "Name", in->subject_name);
-	element(&b, "CertNo", in->subject_id);
+	ck_ad_element(&b, "Name", in->subject_name);
+	ck_ad_element(&b, "CertNo", in->subject_id);
 	ck_buf_puts(&b, "</Subject>");
 	if (cursor == NULL)
 		ck_buf_puts(&b, "<Cursor/>");
@@ -206,8 +158,9 @@ ec_build_next_page(const struct ck_query_input *in, void *state, struct ck_http_
                    char *err)
 {
 	(void)state;
-	int rc = require(in->cursor, "the cursor of the next page", err);
-	return rc == CK_OK ? build_page(in, in->cursor, out, err) : rc;
+	if (in->cursor == NULL || in->cursor[0] == '\0')
+		return ck_fail(err, CK_E_USAGE, "e-commerce request: the next page has no cursor");
+	return build_page(in, in->cursor, out, err);
 }
 
 /* ---- Items --------------------------------------------------------------- */
@@ -614,7 +567,7 @@ read_answer(const struct ck_query_input *in, struct ec_state *st, const xmlNode 
 		rc = last_page_outcome(st, &p, out);
 	}
 	if (rc != CK_OK) {
-		truncate_records(&st->records, n_assets, n_leads);
+		ck_outcome_truncate(&st->records, n_assets, n_leads);
 		page_release(&p);
 		return rc;
 	}

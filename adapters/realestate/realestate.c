@@ -36,33 +36,6 @@
 
 /* ---- Request ------------------------------------------------------------ */
 
-/* True when text is NULL or holds nothing but blanks: the request schema
- * refuses such a value, and so would the centre (400). */
-static int
-blank(const char *text)
-{
-	if (text == NULL)
-		return 1;
-	for (; *text; text++)
-		if (*text != ' ' && *text != '\t' && *text != '\r' && *text != '\n')
-			return 0;
-	return 1;
-}
-
-/* The identifier as sent: 18 characters with a lower-case x made upper
- * case (common.md: x and X are the same check character). */
-static int
-upper_id(const char *id, char out[CK_ID_BUF])
-{
-	size_t n = id ? strlen(id) : 0;
-	if (n != CK_ID_LEN)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		out[i] = id[i] >= 'a' && id[i] <= 'z' ? (char)(id[i] - 'a' + 'A') : id[i];
-	out[n] = '\0';
-	return 0;
-}
-
 static void
 add_element(struct ck_buf *b, const char *name, const char *value)
 {
@@ -82,7 +55,7 @@ re_build_submit(const struct ck_query_input *in, void *state, struct ck_http_req
 	const char *const values[] = {in->request_id, in->court_code, in->court_name,
 	                              in->case_no,    in->officer,    in->subject_name};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (blank(values[i]))
+		if (ck_ad_blank(values[i]))
 			return ck_fail(err, CK_E_USAGE, "real-estate request: %s has no value",
 			               names[i]);
 	const char *id_type = in->subject_kind == CK_SUBJECT_PERSON ? "1"
@@ -92,7 +65,7 @@ re_build_submit(const struct ck_query_input *in, void *state, struct ck_http_req
 		return ck_fail(err, CK_E_USAGE, "real-estate request: unknown subject kind %d",
 		               (int)in->subject_kind);
 	char id[CK_ID_BUF];
-	if (upper_id(in->subject_id, id) != 0)
+	if (ck_ad_upper_id(in->subject_id, id) != 0)
 		return ck_fail(
 		    err, CK_E_USAGE,
 		    "real-estate request: the subject identifier must have 18 characters");
@@ -428,10 +401,7 @@ read_units(const xmlNode *list, struct ck_outcome *out)
 		rc = read_unit(u, &recs);
 	if (rc == CK_OK) {
 		out->type = CK_OUTCOME_FOUND;
-		out->assets = recs.assets;
-		out->n_assets = recs.n_assets;
-		recs.assets = NULL;
-		recs.n_assets = 0;
+		ck_outcome_take_records(out, &recs);
 	} else if (rc == MARKED) {
 		ck_outcome_fail(out, recs.type, recs.reason, "%s", recs.detail);
 	}

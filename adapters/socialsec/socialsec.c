@@ -64,33 +64,6 @@ answers_poll(const struct ck_query_input *in, const void *state)
 
 /* ---- Requests ----------------------------------------------------------- */
 
-static int
-blank(const char *s)
-{
-	return s == NULL || s[0] == '\0';
-}
-
-/* The first field the Inquiry needs that the input lacks, or NULL. */
-static const char *
-missing_field(const struct ck_query_input *in)
-{
-	if (blank(in->request_id))
-		return "the RequestId";
-	if (blank(in->court_code))
-		return "the court code";
-	if (blank(in->court_name))
-		return "the court name";
-	if (blank(in->case_no))
-		return "the case number";
-	if (blank(in->officer))
-		return "the officer";
-	if (blank(in->subject_name))
-		return "the subject's name";
-	if (blank(in->subject_id))
-		return "the subject's identifier";
-	return NULL;
-}
-
 static void
 element(struct ck_buf *b, const char *indent, const char *name, const char *value)
 {
@@ -130,13 +103,13 @@ si_build_submit(const struct ck_query_input *in, void *state, struct ck_http_req
 		return ck_fail(err, CK_E_USAGE,
 		               "social insurance answers about natural persons only: "
 		               "the channel is not applicable to this subject");
-	const char *missing = missing_field(in);
-	if (missing != NULL)
-		return ck_fail(err, CK_E_USAGE, "social insurance inquiry: %s is missing", missing);
+	int rc = ck_ad_require_input(in, CK_NEED_ALL, "social insurance", err);
+	if (rc != CK_OK)
+		return rc;
 
 	struct ck_buf body = {0};
 	inquiry(&body, in);
-	int rc = CK_E_NOMEM;
+	rc = CK_E_NOMEM;
 	if (!body.failed)
 		rc = ck_ad_request(out, "POST", SI_INQUIRIES, SI_CONTENT_TYPE, &body,
 		                   in->request_id);
@@ -170,9 +143,9 @@ static int
 si_build_poll(const struct ck_query_input *in, void *state, struct ck_http_request *out, char *err)
 {
 	memset(out, 0, sizeof *out);
-	if (blank(in->ticket))
+	if (ck_ad_blank(in->ticket))
 		return ck_fail(err, CK_E_USAGE, "social insurance poll: no ticket to poll");
-	if (blank(in->request_id))
+	if (ck_ad_blank(in->request_id))
 		return ck_fail(err, CK_E_USAGE, "social insurance poll: the RequestId is missing");
 
 	struct ck_buf path = {0};
@@ -275,7 +248,7 @@ read_pending(const xmlNode *root, const struct ck_query_input *in, int poll, str
 	int rc = required_text(root, "Ticket", &ticket);
 	if (rc != CK_OK)
 		return rc;
-	if (poll && !blank(in->ticket) && strcmp(ticket, in->ticket) != 0) {
+	if (poll && !ck_ad_blank(in->ticket) && strcmp(ticket, in->ticket) != 0) {
 		free(ticket);
 		ck_outcome_fail(out, CK_OUTCOME_FAILED, "MALFORMED", "answer to another ticket");
 		return CK_OK;

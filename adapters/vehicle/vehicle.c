@@ -45,33 +45,6 @@
 
 /* ---- Request ------------------------------------------------------------ */
 
-/* True when text is NULL or holds nothing but blanks: the request schema
- * refuses such a value, and so would the registry (soap:Client). */
-static int
-blank(const char *text)
-{
-	if (text == NULL)
-		return 1;
-	for (; *text; text++)
-		if (*text != ' ' && *text != '\t' && *text != '\r' && *text != '\n')
-			return 0;
-	return 1;
-}
-
-/* The identifier as sent: 18 characters with a lower-case x made upper
- * case (common.md: x and X are the same check character). */
-static int
-upper_id(const char *id, char out[CK_ID_BUF])
-{
-	size_t n = id ? strlen(id) : 0;
-	if (n != CK_ID_LEN)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		out[i] = id[i] >= 'a' && id[i] <= 'z' ? (char)(id[i] - 'a' + 'A') : id[i];
-	out[n] = '\0';
-	return 0;
-}
-
 static void
 add_element(struct ck_buf *b, const char *name, const char *value)
 {
@@ -91,7 +64,7 @@ veh_build_submit(const struct ck_query_input *in, void *state, struct ck_http_re
 	const char *const values[] = {in->request_id, in->court_code, in->case_no, in->officer,
 	                              in->subject_name};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (blank(values[i]))
+		if (ck_ad_blank(values[i]))
 			return ck_fail(err, CK_E_USAGE, "vehicle request: %s has no value",
 			               names[i]);
 	const char *id_type = in->subject_kind == CK_SUBJECT_PERSON ? "A"
@@ -101,7 +74,7 @@ veh_build_submit(const struct ck_query_input *in, void *state, struct ck_http_re
 		return ck_fail(err, CK_E_USAGE, "vehicle request: unknown subject kind %d",
 		               (int)in->subject_kind);
 	char id[CK_ID_BUF];
-	if (upper_id(in->subject_id, id) != 0)
+	if (ck_ad_upper_id(in->subject_id, id) != 0)
 		return ck_fail(err, CK_E_USAGE,
 		               "vehicle request: the subject identifier must have 18 characters");
 
@@ -250,22 +223,7 @@ static int
 load_envelope(const struct ck_http_response *r, const struct ck_adapter_env *env, xmlDoc **doc,
               struct ck_outcome *out)
 {
-	char err[CK_ERR_SIZE] = "";
-	struct ck_xml_limits limits = {.max_bytes = env->max_body};
-	int rc = ck_xml_parse(r->body, r->body_len, &limits, doc, err);
-	if (rc == CK_OK)
-		rc = ck_xsd_validate(env->xsd, VEH_ENVELOPE, *doc, err);
-	if (rc == CK_OK)
-		return CK_OK;
-	xmlFreeDoc(*doc);
-	*doc = NULL;
-	if (rc == CK_E_NOMEM)
-		return rc;
-	if (rc == CK_E_HOSTILE)
-		ck_outcome_fail(out, CK_OUTCOME_HOSTILE, "HOSTILE", "%s", err);
-	else
-		ck_outcome_fail(out, CK_OUTCOME_FAILED, "MALFORMED", "%s: %s", VEH_ENVELOPE, err);
-	return MARKED;
+	return ck_ad_load_exact(r->body, r->body_len, env, VEH_ENVELOPE, doc, out);
 }
 
 /* Steps 2 and 3: Body's element copied (with the namespace declarations in

@@ -191,10 +191,7 @@ read_vehicles(const xmlNode *body, struct ck_outcome *out)
 		rc = read_vehicle(v, &recs);
 	if (rc == CK_OK) {
 		out->type = CK_OUTCOME_FOUND;
-		out->assets = recs.assets;
-		out->n_assets = recs.n_assets;
-		recs.assets = NULL;
-		recs.n_assets = 0;
+		ck_outcome_take_records(out, &recs);
 	} else if (rc == MARKED) {
 		ck_outcome_fail(out, recs.type, recs.reason, "%s", recs.detail);
 	}

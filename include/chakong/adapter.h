@@ -242,6 +242,11 @@ struct ck_outcome {
 
 void ck_outcome_init(struct ck_outcome *out);
 void ck_outcome_release(struct ck_outcome *out);
+/* Frees the records past the first n_assets assets and n_leads leads (what
+ * a failed page or record added); 0, 0 drops them all. */
+void ck_outcome_truncate(struct ck_outcome *out, size_t n_assets, size_t n_leads);
+/* Moves every record of `from` to `to` (whose own records are freed). */
+void ck_outcome_take_records(struct ck_outcome *to, struct ck_outcome *from);
 
 /* Helpers for adapters building outcomes (src/adapter.c).  Each returns the
  * new zeroed element, or NULL when memory runs out (the outcome is then
