@@ -1332,6 +1332,57 @@ routes_and_media_types(void **state)
 	sim_buf_release(&body);
 }
 
+/* Replaces the first `from` in body with `to` (test requests only). */
+static void
+replace_in(struct sim_buf *body, const char *from, const char *to)
+{
+	char *at = strstr(body->data, from);
+	assert_non_null(at);
+	struct sim_buf out = {0};
+	sim_buf_add(&out, body->data, (size_t)(at - body->data));
+	sim_buf_puts(&out, to);
+	sim_buf_puts(&out, at + strlen(from));
+	sim_buf_release(body);
+	*body = out;
+}
+
+/* A schema message quoting Chinese text is cut short at 256 bytes, maybe
+ * inside a character: the error document stays well-formed. */
+static void
+long_messages_stay_well_formed(void **state)
+{
+	(void)state;
+	struct sim_buf odd = {0};
+	for (int i = 0; i < 150; i++)
+		sim_buf_puts(&odd, "甲");
+	const struct sim_subject *s = &world->subjects[0];
+	for (size_t i = 1; s->kind != CK_SUBJECT_PERSON; i++)
+		s = &world->subjects[i];
+	struct {
+		const char *inst, *from, *to_open, *to_close;
+	} cases[] = {
+	    {"icbc", "<Scp>ACCT</Scp>", "<Scp>", "</Scp>"},
+	    {"bdc-taixing", "<ZJLX>1</ZJLX>", "<ZJLX>", "</ZJLX>"},
+	    {"trff", "<veh:idType>A</veh:idType>", "<veh:idType>", "</veh:idType>"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		enum sim_kind kind = instance(cases[i].inst)->kind;
+		struct params p = params_for(s, "long-1");
+		struct sim_buf body = {0}, to = {0};
+		build(kind, &p, &body);
+		sim_buf_printf(&to, "%s%s%s", cases[i].to_open, odd.data, cases[i].to_close);
+		replace_in(&body, cases[i].from, to.data);
+		struct sim_request rq = request(kind, &body, "long-1", T0);
+		struct sim_reply reply;
+		call(cases[i].inst, &rq, &reply);
+		valid_error(kind, &reply, refused(kind), "INVALID_REQUEST");
+		sim_buf_release(&reply.body);
+		sim_buf_release(&body);
+		sim_buf_release(&to);
+	}
+	sim_buf_release(&odd);
+}
+
 static void
 works_without_schema_set(void **state)
 {
@@ -1370,6 +1421,7 @@ main(void)
 	    cmocka_unit_test_setup(ecommerce_bad_cursors, setup),
 	    cmocka_unit_test_setup(bad_requests_refused, setup),
 	    cmocka_unit_test_setup(routes_and_media_types, setup),
+	    cmocka_unit_test_setup(long_messages_stay_well_formed, setup),
 	    cmocka_unit_test_setup(works_without_schema_set, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -202,6 +202,10 @@ kind_ecommerce_handle(const struct sim_context *ctx, const struct sim_request *r
 	}
 	unsigned size = ctx->instance->behaviour.page_size ? ctx->instance->behaviour.page_size : 1;
 	unsigned pages = kind_ecommerce_pages(&a, size);
+	/* A misdirected answer (the WRONG_SUBJECT fault) may have fewer pages:
+	 * it stays a valid page, of the other subject. */
+	if (rq->wrong_subject && page > pages)
+		page = pages;
 	if (page == 0 || page > pages) {
 		ec_error(reply, 400, "BAD_CURSOR", "游标无效 (unknown cursor)");
 		kinds_answer_release(&a);

@@ -129,6 +129,11 @@ void kinds_elem_date(struct sim_buf *b, const char *prefix, const char *name, in
 void kinds_error_doc(struct sim_reply *reply, int status, const char *ns, int gb18030,
                      const char *code, const char *message);
 
+/* Appends text as an XML document can carry it (not yet escaped): broken
+ * UTF-8 (a message cut short inside a character) becomes '?', control
+ * characters other than tab become blanks. */
+void kinds_safe_text(const char *text, struct sim_buf *out);
+
 /* Converts UTF-8 text to GB18030, appending to out: 0, or -1. */
 int kinds_to_gb18030(const char *text, size_t len, struct sim_buf *out);
 
