@@ -230,7 +230,8 @@ struct sim_pension {
 	char paying_bank[96];
 };
 
-/* E-commerce items; `page_order` spreads items of every type over pages. */
+/* E-commerce items, held in page order: shuffled, so that items of every
+ * type may come on any page. */
 enum sim_item_type { SIM_ITEM_ACCOUNT = 0, SIM_ITEM_CARD, SIM_ITEM_ADDRESS, SIM_ITEM_SPENDING };
 
 struct sim_item {
