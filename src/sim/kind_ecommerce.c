@@ -44,7 +44,7 @@ ec_extract(xmlDoc *doc, struct kind_request *r, const char **why)
 	free(kind);
 	kinds_child(subject, EC_NS, "Name", r->name, sizeof r->name);
 	kinds_child(subject, EC_NS, "CertNo", r->id_no, sizeof r->id_no);
-	r->has_cursor = kinds_child(root, EC_NS, "Cursor", r->cursor, sizeof r->cursor);
+	kinds_child(root, EC_NS, "Cursor", r->cursor, sizeof r->cursor);
 	return 0;
 }
 

@@ -38,8 +38,7 @@ struct kind_request {
 	char court[160]; /* court code and name, as far as the kind sends them */
 	char officer[96];
 	unsigned scope;       /* bank */
-	char cursor[128];     /* e-commerce: "" on the first page */
-	int has_cursor;       /* e-commerce: a Cursor element was sent (maybe empty) */
+	char cursor[128];     /* e-commerce: "" on the first page (Cursor empty or absent) */
 	uint64_t fingerprint; /* kinds.c: of every field but RequestId, subject and cursor */
 };
 
