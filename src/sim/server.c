@@ -1348,9 +1348,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		route_request(s, r, url);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
-		uint64_t declared;
-		if (cl != NULL && parse_count(cl, UINT64_MAX, &declared) == 0 &&
-		    declared > s->max_body) {
+		uint64_t declared = 0;
+		if (cl == NULL || parse_count(cl, UINT64_MAX, &declared) != 0)
+			declared = 0;
+		if (declared > s->max_body) {
 			if (r->inst != NULL) {
 				pthread_mutex_lock(&r->inst->lock);
 				r->inst->requests++;
@@ -1359,6 +1360,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			}
 			return send_text(conn, 413, "text/plain; charset=utf-8",
 			                 "request body larger than %zu bytes\n", s->max_body);
+		}
+		if (declared > 0) {
+			/* one allocation for the whole body (the buffer's NUL included) */
+			r->body.data = malloc((size_t)declared + 1);
+			if (r->body.data != NULL) {
+				r->body.cap = (size_t)declared + 1;
+				r->body.data[0] = '\0';
+			}
 		}
 		return MHD_YES;
 	}
