@@ -41,6 +41,8 @@
 
 #include "chakong/ids.h"
 
+struct ck_xsd_set;
+
 /* ---- Random numbers ----------------------------------------------------- */
 
 /* splitmix64: small, fast, and good enough for a synthetic population. */
@@ -98,6 +100,10 @@ enum sim_fault {
 const char *sim_fault_name(enum sim_fault fault);
 int sim_fault_parse(const char *name);
 
+/* Defaults (sim_behaviour_default): no latency, no faults, async_delay_s 2,
+ * poll_after_s 1, page_size 2, retry_after_s 1: short enough for tests and
+ * the demo, long enough that social insurance is answered asynchronously and
+ * e-commerce needs several pages. */
 struct sim_behaviour {
 	enum sim_latency_kind latency;
 	unsigned latency_ms;         /* fixed: the delay; uniform: the maximum; lognormal: median */
@@ -112,11 +118,13 @@ struct sim_behaviour {
 	    fault_first[SIM_FAULT_COUNT_]; /* the first N attempts of every RequestId fail so */
 };
 
+void sim_behaviour_default(struct sim_behaviour *b);
+
 struct sim_instance {
 	char id[32]; /* "icbc": also the path prefix "/icbc" */
 	enum sim_kind kind;
 	char name[96];     /* display name, e.g. "中国工商银行" */
-	char code[32];     /* BIC, platform code, district code... */
+	char code[32];     /* BIC, platform code, administrative division code */
 	char district[64]; /* real estate: the district it answers for */
 	struct sim_behaviour behaviour;
 };
@@ -329,9 +337,13 @@ struct sim_query {
 	uint32_t subject; /* subject index + 1 of the first request; 0 unknown subject */
 	char subject_id[CK_ID_BUF];
 	uint64_t fingerprint; /* hash of the first request's other fields */
-	uint32_t seen;        /* requests with this RequestId, this one included */
-	int64_t first_ms;
+	uint32_t seen;        /* requests with this RequestId, this one included: submissions,
+	                         retries and pages; socialsec polls are not counted */
+	int64_t first_ms;     /* the first request: answers are dated from it */
+	char name[96];        /* the name asked in the first request (truncated) */
+	unsigned scope;       /* bank: the scopes of the first request (1 ACCT, 2 WLTH) */
 	/* socialsec */
+	uint32_t tickets; /* tickets made so far (a new one after expiry) */
 	char ticket[32];
 	int64_t ticket_created_ms; /* the submission that created the ticket */
 	int64_t next_poll_ms;      /* earlier polls or resubmissions count as hammering */
@@ -371,6 +383,10 @@ struct sim_context {
 	void (*count_hammering)(void *server_ctx);
 	void (*count_discrepancy)(void *server_ctx);
 	void *server_ctx;
+	/* Compiled request schemas, used only during the call (so under the
+	 * server's lock, one thread at a time); NULL: the handler makes a set
+	 * for the call, which costs a schema compilation per request. */
+	struct ck_xsd_set *xsd;
 };
 
 /*
