@@ -345,6 +345,30 @@ test_idempotent_repeat(void **state)
 	assert_int_equal(stat_of(json, bank, NULL, "repeats"), 1);
 	assert_int_equal(stat_of(json, bank, NULL, "distinct_request_ids"), 2);
 	free(json);
+	/* the same RequestId with another officer: answered from the first
+	 * request, counted as a discrepancy; with another subject: 409 */
+	char url2[160];
+	snprintf(url2, sizeof url2, "%s/%s/fi/inquiry", f.base, bank);
+	char *body = bank_request("q-000001-bank-r0", s);
+	char *officer = strstr(body, "<Offcr>李四</Offcr>");
+	assert_non_null(officer);
+	memcpy(officer + strlen("<Offcr>"), "王五", strlen("王五"));
+	request(url2, NULL, "q-000001-bank-r0", body, 5000, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body.data, a.body.data);
+	reply_free(&r);
+	free(body);
+	body = bank_request("q-000001-bank-r0", person(&f, 3));
+	request(url2, NULL, "q-000001-bank-r0", body, 5000, &r);
+	assert_int_equal(r.status, 409);
+	reply_free(&r);
+	free(body);
+	json = get_stats(&f);
+	assert_int_equal(stat_of(json, bank, NULL, "discrepancies"), 1);
+	assert_int_equal(stat_of(json, bank, "by_status", "409"), 1);
+	assert_int_equal(stat_of(json, bank, NULL, "distinct_request_ids"), 2);
+	free(json);
+
 	reply_free(&a);
 	reply_free(&b);
 	reply_free(&c);
@@ -473,6 +497,35 @@ test_fault_statuses(void **state)
 		reply_free(&r);
 		finish(&f);
 	}
+}
+
+/* The vehicle kind's faults: a SOAP fault with 500, no SOAP body otherwise. */
+static void
+test_fault_vehicle_style(void **state)
+{
+	(void)state;
+	struct fixture f;
+	const char *sets[] = {"*.fault.500.first=1", "*.fault.503.first=2", NULL};
+	start(&f, sets);
+	char url[160];
+	struct reply r;
+	snprintf(url, sizeof url, "%s/%s/trff/services/VehicleQuery", f.base,
+	         instance_of(&f, SIM_VEHICLE)->id);
+	request(url, NULL, "q-000011-veh-r0", "<x/>", 5000, &r);
+	assert_int_equal(r.status, 500);
+	assert_non_null(strstr(r.body.data, "<faultcode>soap:Server</faultcode>"));
+	reply_free(&r);
+	request(url, NULL, "q-000011-veh-r0", "<x/>", 5000, &r);
+	assert_int_equal(r.status, 503);
+	assert_null(strstr(r.body.data, "Envelope"));
+	assert_string_equal(r.retry_after, "1");
+	reply_free(&r);
+	/* the third attempt reaches the kind, which refuses this body */
+	request(url, NULL, "q-000011-veh-r0", "<x/>", 5000, &r);
+	assert_true(r.status == 400 || r.status == 500 || r.status == 415);
+	assert_non_null(strstr(r.body.data, "soap:Client"));
+	reply_free(&r);
+	finish(&f);
 }
 
 static void
@@ -903,10 +956,16 @@ test_clock_expires_ticket(void **state)
 	assert_non_null(ticket);
 	reply_free(&r);
 
+	/* polled at once, sooner than PollAfter: hammering */
 	snprintf(url, sizeof url, "%s/%s/si/v1/inquiries/%s", f.base, si, ticket);
 	request(url, NULL, rid, NULL, 5000, &r);
 	assert_true(r.status == 202 || r.status == 200);
 	reply_free(&r);
+	char *json = get_stats(&f);
+	assert_int_equal(stat_of(json, si, NULL, "hammering"), 1);
+	assert_int_equal(stat_of(json, si, NULL, "distinct_request_ids"), 1);
+	assert_int_equal(stat_of(json, si, NULL, "repeats"), 1);
+	free(json);
 
 	char curl_url[200];
 	snprintf(curl_url, sizeof curl_url, "%s/_clock", f.base);
@@ -1337,6 +1396,7 @@ main(void)
 	    cmocka_unit_test(test_idempotent_repeat),
 	    cmocka_unit_test(test_concurrent_counting),
 	    cmocka_unit_test(test_fault_statuses),
+	    cmocka_unit_test(test_fault_vehicle_style),
 	    cmocka_unit_test(test_fault_transport),
 	    cmocka_unit_test(test_fault_bodies),
 	    cmocka_unit_test(test_fault_wrong_subject),

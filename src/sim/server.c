@@ -27,6 +27,7 @@
 
 #include "chakong/error.h"
 #include "chakong/timeutil.h"
+#include "chakong/xmlsafe.h"
 
 #include <errno.h>
 #include <gnutls/gnutls.h>
@@ -51,6 +52,38 @@
 #define SLAB_ENTRIES   256
 #define STATUS_MAX     600
 #define CONN_TIMEOUT_S 300u
+
+/* ---- Fault classes ---------------------------------------------------------- */
+
+static const char *const fault_names[SIM_FAULT_COUNT_] = {
+    [SIM_FAULT_500] = "500",
+    [SIM_FAULT_503] = "503",
+    [SIM_FAULT_429] = "429",
+    [SIM_FAULT_RESET] = "reset",
+    [SIM_FAULT_STALL] = "stall",
+    [SIM_FAULT_TRUNCATED] = "truncated",
+    [SIM_FAULT_MALFORMED] = "malformed",
+    [SIM_FAULT_DOCTYPE] = "doctype",
+    [SIM_FAULT_BOMB] = "bomb",
+    [SIM_FAULT_OVERSIZED] = "oversized",
+    [SIM_FAULT_WRONG_SUBJECT] = "wrong_subject",
+    [SIM_FAULT_401] = "401",
+};
+
+const char *
+sim_fault_name(enum sim_fault fault)
+{
+	return (unsigned)fault < SIM_FAULT_COUNT_ ? fault_names[fault] : "unknown";
+}
+
+int
+sim_fault_parse(const char *name)
+{
+	for (int i = 0; name != NULL && i < SIM_FAULT_COUNT_; i++)
+		if (strcmp(name, fault_names[i]) == 0)
+			return i;
+	return -1;
+}
 
 /* ---- Behaviour knobs ------------------------------------------------------ */
 
@@ -514,6 +547,7 @@ struct inst_state {
 	struct reg_entry **tickets; /* may hold stale entries: compare q.ticket */
 	size_t n_tslots, n_tickets;
 	struct slab *slabs;
+	struct ck_xsd_set *xsd; /* the kinds' compiled request schemas */
 	/* counters */
 	uint64_t requests, repeats, hammering, discrepancies;
 	uint64_t by_status[STATUS_MAX];
@@ -1167,6 +1201,7 @@ serve_instance(struct sim_server *s, struct MHD_Connection *conn, struct request
 	    .count_hammering = cb_hammering,
 	    .count_discrepancy = cb_discrepancy,
 	    .server_ctx = &call,
+	    .xsd = st->xsd,
 	};
 	int fault = -1;
 	uint32_t attempt = 0;
@@ -1569,6 +1604,7 @@ server_free(struct sim_server *s)
 		}
 		free(st->slots);
 		free(st->tickets);
+		ck_xsd_set_free(st->xsd);
 		pthread_mutex_destroy(&st->lock);
 	}
 	free(s->states);
@@ -1620,6 +1656,12 @@ sim_server_start(const struct sim_world *world, const struct sim_server_opts *op
 		pthread_mutex_init(&s->states[i].lock, NULL);
 		s->states[i].instance = &world->instances[i];
 		s->states[i].id_len = strlen(world->instances[i].id);
+	}
+	for (size_t i = 0; i < s->n_states; i++) {
+		if ((rc = ck_xsd_set_new(&s->states[i].xsd, err)) != CK_OK) {
+			server_free(s);
+			return rc;
+		}
 	}
 	if (opts->tls_cert_file != NULL) {
 		s->tls = 1;
