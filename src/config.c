@@ -343,6 +343,8 @@ ck_config_load(const char *path, struct ck_xsd_set *xsd, struct ck_config **out,
 				             "%s:%ld: institution id \"%s\" is used twice", path,
 				             ck_xml_line(i), c->id);
 	}
+	if (rc == CK_OK && cfg->n_insts == 0)
+		rc = ck_fail(err, CK_E_INVALID, "%s: no Institution is configured", path);
 	release_inst(&defaults);
 	xmlFreeDoc(doc);
 	if (rc != CK_OK) {

@@ -127,6 +127,9 @@ refusals_name_line_and_field(void **state)
 	     "<RatePerSecond>1e3</RatePerSecond></Institution>",
 	     "line 3"},
 	};
+	struct ck_config *none = (struct ck_config *)1;
+	assert_int_equal(load(f, "", "", &none), CK_E_INVALID);
+	assert_non_null(strstr(f->err, "no Institution is configured"));
 	for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
 		struct ck_config *cfg = (struct ck_config *)1;
 		assert_int_not_equal(load(f, "", refusals[i].institution, &cfg), CK_OK);

@@ -176,93 +176,93 @@ params_for(const struct sim_subject *s, const char *rid)
 
 /* <tag>value</tag>, or nothing when value is NULL. */
 static void
-opt(struct sim_buf *b, const char *tag, const char *value)
+opt(struct ck_buf *b, const char *tag, const char *value)
 {
 	if (value != NULL)
-		sim_buf_printf(b, "<%s>%s</%s>", tag, value, tag);
+		ck_buf_printf(b, "<%s>%s</%s>", tag, value, tag);
 }
 
 static void
-bank_request(const struct params *p, struct sim_buf *b)
+bank_request(const struct params *p, struct ck_buf *b)
 {
-	sim_buf_printf(b,
-	               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	               "<Document xmlns=\"urn:chakong:bank:1\"><InfReq><ReqId>%s</ReqId>"
-	               "<CreDtTm>2024-03-05T01:00:00+08:00</CreDtTm><Authrty><Nm>泰兴市人民法院"
-	               "</Nm><Id>苏1283</Id></Authrty><LglBsis>",
-	               p->rid);
+	ck_buf_printf(b,
+	              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	              "<Document xmlns=\"urn:chakong:bank:1\"><InfReq><ReqId>%s</ReqId>"
+	              "<CreDtTm>2024-03-05T01:00:00+08:00</CreDtTm><Authrty><Nm>泰兴市人民法院"
+	              "</Nm><Id>苏1283</Id></Authrty><LglBsis>",
+	              p->rid);
 	opt(b, "CaseNo", p->case_no);
 	opt(b, "Offcr", p->officer);
-	sim_buf_printf(b,
-	               "</LglBsis><Pty><Nm>%s</Nm><Id><Tp>%s</Tp><Val>%s</Val></Id></Pty>"
-	               "<Scp>ACCT</Scp><Scp>WLTH</Scp></InfReq></Document>\n",
-	               p->name, p->org ? "USCC" : "RIC", p->id);
+	ck_buf_printf(b,
+	              "</LglBsis><Pty><Nm>%s</Nm><Id><Tp>%s</Tp><Val>%s</Val></Id></Pty>"
+	              "<Scp>ACCT</Scp><Scp>WLTH</Scp></InfReq></Document>\n",
+	              p->name, p->org ? "USCC" : "RIC", p->id);
 }
 
 static void
-realestate_request(const struct params *p, struct sim_buf *b)
+realestate_request(const struct params *p, struct ck_buf *b)
 {
-	sim_buf_printf(b,
-	               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CXQQ><CXQQDH>%s</CXQQDH>"
-	               "<FYDM>苏1283</FYDM><FYMC>泰兴市人民法院</FYMC>",
-	               p->rid);
+	ck_buf_printf(b,
+	              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CXQQ><CXQQDH>%s</CXQQDH>"
+	              "<FYDM>苏1283</FYDM><FYMC>泰兴市人民法院</FYMC>",
+	              p->rid);
 	opt(b, "AH", p->case_no);
 	opt(b, "CBR", p->officer);
-	sim_buf_printf(b, "<QLRMC>%s</QLRMC><ZJLX>%s</ZJLX><ZJH>%s</ZJH></CXQQ>\n", p->name,
-	               p->org ? "2" : "1", p->id);
+	ck_buf_printf(b, "<QLRMC>%s</QLRMC><ZJLX>%s</ZJLX><ZJH>%s</ZJH></CXQQ>\n", p->name,
+	              p->org ? "2" : "1", p->id);
 }
 
 static void
-vehicle_request(const struct params *p, struct sim_buf *b)
+vehicle_request(const struct params *p, struct ck_buf *b)
 {
-	sim_buf_printf(b,
-	               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	               "<soapenv:Envelope xmlns:soapenv=\"" SOAP_NS "\" "
-	               "xmlns:veh=\"urn:chakong:trff:vehicle:1\"><soapenv:Body><veh:queryVehicle>"
-	               "<veh:requestId>%s</veh:requestId><veh:courtCode>苏1283</veh:courtCode>",
-	               p->rid);
+	ck_buf_printf(b,
+	              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	              "<soapenv:Envelope xmlns:soapenv=\"" SOAP_NS "\" "
+	              "xmlns:veh=\"urn:chakong:trff:vehicle:1\"><soapenv:Body><veh:queryVehicle>"
+	              "<veh:requestId>%s</veh:requestId><veh:courtCode>苏1283</veh:courtCode>",
+	              p->rid);
 	opt(b, "veh:caseNo", p->case_no);
 	opt(b, "veh:officer", p->officer);
-	sim_buf_printf(b,
-	               "<veh:ownerName>%s</veh:ownerName><veh:idType>%s</veh:idType>"
-	               "<veh:idNo>%s</veh:idNo></veh:queryVehicle></soapenv:Body>"
-	               "</soapenv:Envelope>\n",
-	               p->name, p->org ? "B" : "A", p->id);
+	ck_buf_printf(b,
+	              "<veh:ownerName>%s</veh:ownerName><veh:idType>%s</veh:idType>"
+	              "<veh:idNo>%s</veh:idNo></veh:queryVehicle></soapenv:Body>"
+	              "</soapenv:Envelope>\n",
+	              p->name, p->org ? "B" : "A", p->id);
 }
 
 static void
-socialsec_request(const struct params *p, struct sim_buf *b)
+socialsec_request(const struct params *p, struct ck_buf *b)
 {
-	sim_buf_printf(b,
-	               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Inquiry xmlns=\"" SI_NS "\">"
-	               "<RequestId>%s</RequestId><Court code=\"苏1283\">泰兴市人民法院</Court>",
-	               p->rid);
+	ck_buf_printf(b,
+	              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Inquiry xmlns=\"" SI_NS "\">"
+	              "<RequestId>%s</RequestId><Court code=\"苏1283\">泰兴市人民法院</Court>",
+	              p->rid);
 	opt(b, "CaseNo", p->case_no);
 	opt(b, "Officer", p->officer);
-	sim_buf_printf(b, "<Person><Name>%s</Name><IdNo>%s</IdNo></Person></Inquiry>\n", p->name,
-	               p->id);
+	ck_buf_printf(b, "<Person><Name>%s</Name><IdNo>%s</IdNo></Person></Inquiry>\n", p->name,
+	              p->id);
 }
 
 static void
-ecommerce_request(const struct params *p, struct sim_buf *b)
+ecommerce_request(const struct params *p, struct ck_buf *b)
 {
-	sim_buf_printf(b,
-	               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	               "<JudicialQuery xmlns=\"" EC_NS "\"><RequestId>%s</RequestId>",
-	               p->rid);
+	ck_buf_printf(b,
+	              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	              "<JudicialQuery xmlns=\"" EC_NS "\"><RequestId>%s</RequestId>",
+	              p->rid);
 	opt(b, "CaseNo", p->case_no);
-	sim_buf_puts(b, "<CourtCode>苏1283</CourtCode>");
+	ck_buf_puts(b, "<CourtCode>苏1283</CourtCode>");
 	opt(b, "Officer", p->officer);
-	sim_buf_printf(b, "<Subject kind=\"%s\"><Name>%s</Name><CertNo>%s</CertNo></Subject>",
-	               p->org ? "ORG" : "PERSON", p->name, p->id);
+	ck_buf_printf(b, "<Subject kind=\"%s\"><Name>%s</Name><CertNo>%s</CertNo></Subject>",
+	              p->org ? "ORG" : "PERSON", p->name, p->id);
 	if (p->cursor != NULL) {
-		sim_buf_puts(b, "<Cursor>");
-		sim_buf_xml(b, p->cursor);
-		sim_buf_puts(b, "</Cursor>");
+		ck_buf_puts(b, "<Cursor>");
+		ck_buf_xml(b, p->cursor);
+		ck_buf_puts(b, "</Cursor>");
 	} else {
-		sim_buf_puts(b, "<Cursor/>");
+		ck_buf_puts(b, "<Cursor/>");
 	}
-	sim_buf_puts(b, "</JudicialQuery>\n");
+	ck_buf_puts(b, "</JudicialQuery>\n");
 }
 
 static const char *const paths[SIM_KIND_COUNT_] = {"/fi/inquiry", "/bdc/cx",
@@ -270,7 +270,7 @@ static const char *const paths[SIM_KIND_COUNT_] = {"/fi/inquiry", "/bdc/cx",
                                                    "/si/v1/inquiries", "/open/judicial/query"};
 
 static void
-build(enum sim_kind kind, const struct params *p, struct sim_buf *b)
+build(enum sim_kind kind, const struct params *p, struct ck_buf *b)
 {
 	switch (kind) {
 	case SIM_BANK: bank_request(p, b); break;
@@ -283,7 +283,7 @@ build(enum sim_kind kind, const struct params *p, struct sim_buf *b)
 
 /* A request as it comes over HTTP; fields may be overridden before call(). */
 static struct sim_request
-request(enum sim_kind kind, const struct sim_buf *body, const char *rid, int64_t now)
+request(enum sim_kind kind, const struct ck_buf *body, const char *rid, int64_t now)
 {
 	return (struct sim_request){.method = "POST",
 	                            .path = paths[kind],
@@ -310,11 +310,11 @@ static void
 ask(const char *inst, const struct params *p, int64_t now, struct sim_reply *reply)
 {
 	enum sim_kind kind = instance(inst)->kind;
-	struct sim_buf body = {0};
+	struct ck_buf body = {0};
 	build(kind, p, &body);
 	struct sim_request rq = request(kind, &body, p->rid, now);
 	call(inst, &rq, reply);
-	sim_buf_release(&body);
+	ck_buf_release(&body);
 }
 
 static void
@@ -389,7 +389,7 @@ vehicle_inner(xmlDoc *envelope)
 /* Validates a 200 (or 202) answer of kind; returns the parsed document
  * (for the vehicle kind, the result document inside). */
 static xmlDoc *
-valid_answer(enum sim_kind kind, const struct sim_buf *body)
+valid_answer(enum sim_kind kind, const struct ck_buf *body)
 {
 	xmlDoc *doc = parse(body->data, body->len);
 	const char *root = (const char *)xmlDocGetRootElement(doc)->name;
@@ -653,7 +653,7 @@ answer(const char *inst, const struct params *p, struct sim_reply *reply)
 	xmlDoc *doc = parse(reply->body.data, reply->body.len);
 	char *ticket = text_at(doc, SI_NS, "Ticket", NULL);
 	xmlFreeDoc(doc);
-	sim_buf_release(&reply->body);
+	ck_buf_release(&reply->body);
 	poll_ticket(ticket, p->rid, T0 + 5000, reply);
 	free(ticket);
 }
@@ -695,7 +695,7 @@ answers_like_spec_examples(void **state)
 		like_examples(doc, cases[i].examples, cases[i].any_order, kind == SIM_VEHICLE);
 		assert_non_null(strstr(reply.body.data, s->id_no));
 		xmlFreeDoc(doc);
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 	}
 }
 
@@ -725,7 +725,7 @@ not_found_and_mismatch_validate(void **state)
 				fail_msg("%s: no %s in %s", insts[i], want, reply.body.data);
 			}
 			xmlFreeDoc(doc);
-			sim_buf_release(&reply.body);
+			ck_buf_release(&reply.body);
 		}
 	}
 }
@@ -751,12 +751,12 @@ unknown_subject_not_found(void **state)
 		if (kind != SIM_VEHICLE) /* a vehicle NOT_FOUND echoes no subject */
 			assert_non_null(strstr(reply.body.data, "11010519491231002X"));
 		xmlFreeDoc(doc);
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 	}
 }
 
 static int
-contains(const struct sim_buf *b, const char *bytes, size_t n)
+contains(const struct ck_buf *b, const char *bytes, size_t n)
 {
 	for (size_t i = 0; n <= b->len && i + n <= b->len; i++)
 		if (memcmp(b->data + i, bytes, n) == 0)
@@ -794,7 +794,7 @@ realestate_is_gb18030(void **state)
 	free(name);
 	free(where);
 	xmlFreeDoc(doc);
-	sim_buf_release(&reply.body);
+	ck_buf_release(&reply.body);
 }
 
 static int
@@ -821,7 +821,7 @@ realestate_area_suffix(void **state)
 	assert_non_null(strstr((char *)text, "平方米</JZMJ>"));
 	xmlFree(text);
 	xmlFreeDoc(doc);
-	sim_buf_release(&reply.body);
+	ck_buf_release(&reply.body);
 }
 
 static void
@@ -833,7 +833,7 @@ misdirected_answers(void **state)
 		enum sim_kind kind = instance(insts[i])->kind;
 		const struct sim_subject *s = find_subject(insts[i], SIM_FOUND, NULL);
 		struct params p = params_for(s, "wrong-1");
-		struct sim_buf body = {0};
+		struct ck_buf body = {0};
 		build(kind, &p, &body);
 		struct sim_request rq = request(kind, &body, p.rid, T0);
 		rq.wrong_subject = 1;
@@ -855,8 +855,8 @@ misdirected_answers(void **state)
 			assert_int_equal(reply.status, 200);
 			xmlFreeDoc(valid_answer(kind, &reply.body));
 			assert_null(strstr(reply.body.data, s->id_no));
-			sim_buf_release(&reply.body);
-			sim_buf_release(&accepted.body);
+			ck_buf_release(&reply.body);
+			ck_buf_release(&accepted.body);
 			free(ticket);
 		} else {
 			struct sim_reply reply;
@@ -865,9 +865,9 @@ misdirected_answers(void **state)
 			xmlFreeDoc(valid_answer(kind, &reply.body));
 			assert_null(strstr(reply.body.data, s->id_no));
 			assert_non_null(strstr(reply.body.data, "FOUND"));
-			sim_buf_release(&reply.body);
+			ck_buf_release(&reply.body);
 		}
-		sim_buf_release(&body);
+		ck_buf_release(&body);
 		reset_registries();
 	}
 }
@@ -882,7 +882,7 @@ answers_deterministic(void **state)
 	size_t differ = 0;
 	for (size_t i = 0; i < 60; i++) {
 		for (size_t j = 0; j < world->n_instances; j++) {
-			struct sim_buf a = {0}, b = {0}, c = {0};
+			struct ck_buf a = {0}, b = {0}, c = {0};
 			sim_render_answer(world, &world->instances[j], &world->subjects[i], "r-1",
 			                  1, &a);
 			sim_render_answer(twin, &twin->instances[j], &twin->subjects[i], "r-1", 1,
@@ -894,9 +894,9 @@ answers_deterministic(void **state)
 			assert_memory_equal(a.data, b.data, a.len);
 			differ += a.len != c.len || memcmp(a.data, c.data, a.len) != 0;
 			xmlFreeDoc(valid_answer(world->instances[j].kind, &a));
-			sim_buf_release(&a);
-			sim_buf_release(&b);
-			sim_buf_release(&c);
+			ck_buf_release(&a);
+			ck_buf_release(&b);
+			ck_buf_release(&c);
 		}
 	}
 	assert_true(differ > 400);
@@ -929,9 +929,9 @@ same_request_id_same_body(void **state)
 	assert_memory_equal(changed.body.data, first.body.data, first.body.len);
 	assert_int_equal(reg->discrepancies, 1);
 	assert_int_equal(reg_query(reg, "idem-1")->seen, 3);
-	sim_buf_release(&first.body);
-	sim_buf_release(&again.body);
-	sim_buf_release(&changed.body);
+	ck_buf_release(&first.body);
+	ck_buf_release(&again.body);
+	ck_buf_release(&changed.body);
 }
 
 static void
@@ -951,11 +951,11 @@ reused_request_id_conflicts(void **state)
 		struct sim_reply reply;
 		ask(insts[i], &p, T0, &reply);
 		assert_true(reply.status == 200 || reply.status == 202);
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 		p = params_for(b, "reuse-1");
 		ask(insts[i], &p, T0 + 5000, &reply);
 		valid_error(instance(insts[i])->kind, &reply, 409, "REQUEST_ID_REUSED");
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 	}
 }
 
@@ -1019,7 +1019,7 @@ socialsec_flow(void **state)
 
 	struct sim_reply *all[] = {&r1, &r2, &r3, &r4, &r5, &r6, &r7, &r8};
 	for (size_t i = 0; i < 8; i++)
-		sim_buf_release(&all[i]->body);
+		ck_buf_release(&all[i]->body);
 	free(ticket);
 	free(same);
 	free(fresh);
@@ -1032,7 +1032,7 @@ socialsec_refusals(void **state)
 	struct sim_reply reply;
 	poll_ticket("T-nosuch", "x", T0, &reply);
 	valid_error(SIM_SOCIALSEC, &reply, 404, "UNKNOWN_TICKET");
-	sim_buf_release(&reply.body);
+	ck_buf_release(&reply.body);
 
 	const struct sim_subject *org = &world->subjects[0];
 	for (size_t i = 0; org->kind != CK_SUBJECT_ORG; i++)
@@ -1040,20 +1040,20 @@ socialsec_refusals(void **state)
 	struct params p = params_for(org, "si-org-1");
 	ask("si", &p, T0, &reply);
 	valid_error(SIM_SOCIALSEC, &reply, 400, "ORG_NOT_APPLICABLE");
-	sim_buf_release(&reply.body);
+	ck_buf_release(&reply.body);
 
 	/* A poll must carry the query's RequestId. */
 	const struct sim_subject *s = find_subject("si", SIM_FOUND, NULL);
 	p = params_for(s, "si-rid-1");
 	ask("si", &p, T0, &reply);
 	char *ticket = ticket_of(&reply);
-	sim_buf_release(&reply.body);
+	ck_buf_release(&reply.body);
 	poll_ticket(ticket, "another", T0 + 5000, &reply);
 	valid_error(SIM_SOCIALSEC, &reply, 400, "REQUEST_ID_MISMATCH");
-	sim_buf_release(&reply.body);
+	ck_buf_release(&reply.body);
 	poll_ticket(ticket, NULL, T0 + 5000, &reply);
 	valid_error(SIM_SOCIALSEC, &reply, 400, "MISSING_REQUEST_ID");
-	sim_buf_release(&reply.body);
+	ck_buf_release(&reply.body);
 	free(ticket);
 }
 
@@ -1137,7 +1137,7 @@ ecommerce_pages_union(void **state)
 		char *next = ck_xml_child_text(root, EC_NS, "NextCursor");
 		pages++;
 		xmlFreeDoc(doc);
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 		if (next == NULL)
 			break;
 		snprintf(cursor, sizeof cursor, "%s", next);
@@ -1167,7 +1167,7 @@ ecommerce_bad_cursors(void **state)
 	char *next = ck_xml_child_text(xmlDocGetRootElement(doc), EC_NS, "NextCursor");
 	assert_non_null(next);
 	xmlFreeDoc(doc);
-	sim_buf_release(&reply.body);
+	ck_buf_release(&reply.body);
 	const char *bad[] = {"garbage", "c2-00000000", "c99-0", "c1-x", next};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct params q =
@@ -1175,7 +1175,7 @@ ecommerce_bad_cursors(void **state)
 		q.cursor = bad[i]; /* the last: a good cursor of another RequestId */
 		ask("alipay", &q, T0, &reply);
 		valid_error(SIM_ECOMMERCE, &reply, 400, "BAD_CURSOR");
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 	}
 	free(next);
 	/* NOT_FOUND is one page without items. */
@@ -1185,7 +1185,7 @@ ecommerce_bad_cursors(void **state)
 	assert_non_null(strstr(reply.body.data, "<Page index=\"1\" total=\"1\"/>"));
 	assert_null(strstr(reply.body.data, "<Items>"));
 	assert_null(strstr(reply.body.data, "NextCursor"));
-	sim_buf_release(&reply.body);
+	ck_buf_release(&reply.body);
 }
 
 /* ---- Tests: bad requests ----------------------------------------------------------- */
@@ -1205,15 +1205,15 @@ static void
 send_modified(enum sim_kind kind, const struct params *p, const char *ctype, const char *rid,
               const char *body, struct sim_reply *reply)
 {
-	struct sim_buf b = {0};
+	struct ck_buf b = {0};
 	if (body != NULL)
-		sim_buf_puts(&b, body);
+		ck_buf_puts(&b, body);
 	else
 		build(kind, p, &b);
 	struct sim_request rq = request(kind, &b, rid, T0);
 	rq.content_type = ctype;
 	call(kind_insts[kind], &rq, reply);
-	sim_buf_release(&b);
+	ck_buf_release(&b);
 }
 
 static void
@@ -1235,37 +1235,37 @@ bad_requests_refused(void **state)
 		p.officer = NULL;
 		send_modified(kind, &p, ct, "bad-1", NULL, &reply);
 		valid_error(kind, &reply, refused(kind), "MISSING_OFFICER");
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 		p = params_for(s, "bad-1");
 		p.case_no = NULL;
 		send_modified(kind, &p, ct, "bad-1", NULL, &reply);
 		valid_error(kind, &reply, refused(kind), "MISSING_CASE_NO");
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 
 		p = params_for(s, "bad-1");
 		send_modified(kind, &p, "application/xml; charset=GBK", "bad-1", NULL, &reply);
 		valid_error(kind, &reply, refused(kind), "BAD_CONTENT_TYPE");
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 		send_modified(kind, &p, NULL, "bad-1", NULL, &reply);
 		valid_error(kind, &reply, refused(kind), "BAD_CONTENT_TYPE");
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 		send_modified(kind, &p, "application/json", "bad-1", NULL, &reply);
 		valid_error(kind, &reply, refused(kind), "BAD_CONTENT_TYPE");
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 
 		send_modified(kind, &p, ct, "bad-2", NULL, &reply);
 		valid_error(kind, &reply, refused(kind), "REQUEST_ID_MISMATCH");
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 		send_modified(kind, &p, ct, NULL, NULL, &reply);
 		valid_error(kind, &reply, refused(kind), "MISSING_REQUEST_ID");
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 
 		send_modified(kind, &p, ct, "bad-1", "<Document><unclosed>", &reply);
 		valid_error(kind, &reply, refused(kind), "MALFORMED_REQUEST");
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 		send_modified(kind, &p, ct, "bad-1", xxe, &reply);
 		valid_error(kind, &reply, refused(kind), "HOSTILE_REQUEST");
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 
 		char wrong_check[CK_ID_BUF];
 		memcpy(wrong_check, s->id_no, CK_ID_BUF);
@@ -1273,12 +1273,12 @@ bad_requests_refused(void **state)
 		p.id = wrong_check;
 		send_modified(kind, &p, ct, "bad-1", NULL, &reply);
 		valid_error(kind, &reply, refused(kind), "INVALID_ID");
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 		p = params_for(s, "bad-1");
 		p.name = "";
 		send_modified(kind, &p, ct, "bad-1", NULL, &reply);
 		valid_error(kind, &reply, refused(kind), "INVALID_REQUEST");
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 
 		/* None of these was registered: the RequestId is still free. */
 		for (size_t i = 0; i < world->n_instances; i++)
@@ -1294,19 +1294,19 @@ routes_and_media_types(void **state)
 	(void)state;
 	const struct sim_subject *s = find_subject("ccb", SIM_FOUND, NULL);
 	struct params p = params_for(s, "route-1");
-	struct sim_buf body = {0};
+	struct ck_buf body = {0};
 	build(SIM_BANK, &p, &body);
 	struct sim_reply reply;
 	struct sim_request rq = request(SIM_BANK, &body, "route-1", T0);
 	rq.path = "/fi/other";
 	call("ccb", &rq, &reply);
 	valid_error(SIM_BANK, &reply, 404, "UNKNOWN_PATH");
-	sim_buf_release(&reply.body);
+	ck_buf_release(&reply.body);
 	rq = request(SIM_BANK, &body, "route-1", T0);
 	rq.method = "GET";
 	call("ccb", &rq, &reply);
 	valid_error(SIM_BANK, &reply, 405, "METHOD_NOT_ALLOWED");
-	sim_buf_release(&reply.body);
+	ck_buf_release(&reply.body);
 	const char *good[] = {"application/xml", "text/xml", "application/xml;charset=\"UTF-8\"",
 	                      "Application/XML; Charset=utf8"};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
@@ -1314,9 +1314,9 @@ routes_and_media_types(void **state)
 		rq.content_type = good[i];
 		call("ccb", &rq, &reply);
 		assert_int_equal(reply.status, 200);
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 	}
-	sim_buf_release(&body);
+	ck_buf_release(&body);
 
 	/* SOAP wants its action; without quotes is accepted too. */
 	build(SIM_VEHICLE, &p, &body);
@@ -1324,25 +1324,25 @@ routes_and_media_types(void **state)
 	rq.soap_action = NULL;
 	call("trff", &rq, &reply);
 	valid_error(SIM_VEHICLE, &reply, 500, "BAD_SOAP_ACTION");
-	sim_buf_release(&reply.body);
+	ck_buf_release(&reply.body);
 	rq.soap_action = "queryVehicle";
 	call("trff", &rq, &reply);
 	assert_int_equal(reply.status, 200);
-	sim_buf_release(&reply.body);
-	sim_buf_release(&body);
+	ck_buf_release(&reply.body);
+	ck_buf_release(&body);
 }
 
 /* Replaces the first `from` in body with `to` (test requests only). */
 static void
-replace_in(struct sim_buf *body, const char *from, const char *to)
+replace_in(struct ck_buf *body, const char *from, const char *to)
 {
 	char *at = strstr(body->data, from);
 	assert_non_null(at);
-	struct sim_buf out = {0};
-	sim_buf_add(&out, body->data, (size_t)(at - body->data));
-	sim_buf_puts(&out, to);
-	sim_buf_puts(&out, at + strlen(from));
-	sim_buf_release(body);
+	struct ck_buf out = {0};
+	ck_buf_add(&out, body->data, (size_t)(at - body->data));
+	ck_buf_puts(&out, to);
+	ck_buf_puts(&out, at + strlen(from));
+	ck_buf_release(body);
 	*body = out;
 }
 
@@ -1352,9 +1352,9 @@ static void
 long_messages_stay_well_formed(void **state)
 {
 	(void)state;
-	struct sim_buf odd = {0};
+	struct ck_buf odd = {0};
 	for (int i = 0; i < 150; i++)
-		sim_buf_puts(&odd, "甲");
+		ck_buf_puts(&odd, "甲");
 	const struct sim_subject *s = &world->subjects[0];
 	for (size_t i = 1; s->kind != CK_SUBJECT_PERSON; i++)
 		s = &world->subjects[i];
@@ -1368,19 +1368,19 @@ long_messages_stay_well_formed(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		enum sim_kind kind = instance(cases[i].inst)->kind;
 		struct params p = params_for(s, "long-1");
-		struct sim_buf body = {0}, to = {0};
+		struct ck_buf body = {0}, to = {0};
 		build(kind, &p, &body);
-		sim_buf_printf(&to, "%s%s%s", cases[i].to_open, odd.data, cases[i].to_close);
+		ck_buf_printf(&to, "%s%s%s", cases[i].to_open, odd.data, cases[i].to_close);
 		replace_in(&body, cases[i].from, to.data);
 		struct sim_request rq = request(kind, &body, "long-1", T0);
 		struct sim_reply reply;
 		call(cases[i].inst, &rq, &reply);
 		valid_error(kind, &reply, refused(kind), "INVALID_REQUEST");
-		sim_buf_release(&reply.body);
-		sim_buf_release(&body);
-		sim_buf_release(&to);
+		ck_buf_release(&reply.body);
+		ck_buf_release(&body);
+		ck_buf_release(&to);
 	}
-	sim_buf_release(&odd);
+	ck_buf_release(&odd);
 }
 
 static void
@@ -1389,7 +1389,7 @@ works_without_schema_set(void **state)
 	(void)state;
 	const struct sim_subject *s = find_subject("boc", SIM_FOUND, NULL);
 	struct params p = params_for(s, "noxsd-1");
-	struct sim_buf body = {0};
+	struct ck_buf body = {0};
 	build(SIM_BANK, &p, &body);
 	struct sim_request rq = request(SIM_BANK, &body, "noxsd-1", T0);
 	struct sim_context ctx = context("boc");
@@ -1398,8 +1398,8 @@ works_without_schema_set(void **state)
 	sim_handle(&ctx, &rq, &reply);
 	assert_int_equal(reply.status, 200);
 	xmlFreeDoc(valid_answer(SIM_BANK, &reply.body));
-	sim_buf_release(&reply.body);
-	sim_buf_release(&body);
+	ck_buf_release(&reply.body);
+	ck_buf_release(&body);
 }
 
 int

@@ -121,20 +121,20 @@ person(const struct fixture *f, size_t nth)
 static char *
 bank_request(const char *rid, const struct sim_subject *s)
 {
-	struct sim_buf b = {0};
-	sim_buf_printf(&b,
-	               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	               "<Document xmlns=\"urn:chakong:bank:1\"><InfReq><ReqId>%s</ReqId>"
-	               "<CreDtTm>2024-03-05T01:00:00+08:00</CreDtTm>"
-	               "<Authrty><Nm>泰兴市人民法院</Nm><Id>苏1283</Id></Authrty>"
-	               "<LglBsis><CaseNo>(2024)苏1283执1234号</CaseNo><Offcr>李四</Offcr></LglBsis>"
-	               "<Pty><Nm>",
-	               rid);
-	sim_buf_xml(&b, s->name);
-	sim_buf_printf(&b,
-	               "</Nm><Id><Tp>%s</Tp><Val>%s</Val></Id></Pty><Scp>ACCT</Scp><Scp>WLTH</Scp>"
-	               "</InfReq></Document>\n",
-	               s->kind == CK_SUBJECT_ORG ? "USCC" : "RIC", s->id_no);
+	struct ck_buf b = {0};
+	ck_buf_printf(&b,
+	              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	              "<Document xmlns=\"urn:chakong:bank:1\"><InfReq><ReqId>%s</ReqId>"
+	              "<CreDtTm>2024-03-05T01:00:00+08:00</CreDtTm>"
+	              "<Authrty><Nm>泰兴市人民法院</Nm><Id>苏1283</Id></Authrty>"
+	              "<LglBsis><CaseNo>(2024)苏1283执1234号</CaseNo><Offcr>李四</Offcr></LglBsis>"
+	              "<Pty><Nm>",
+	              rid);
+	ck_buf_xml(&b, s->name);
+	ck_buf_printf(&b,
+	              "</Nm><Id><Tp>%s</Tp><Val>%s</Val></Id></Pty><Scp>ACCT</Scp><Scp>WLTH</Scp>"
+	              "</InfReq></Document>\n",
+	              s->kind == CK_SUBJECT_ORG ? "USCC" : "RIC", s->id_no);
 	assert_false(b.failed);
 	return b.data;
 }
@@ -142,16 +142,16 @@ bank_request(const char *rid, const struct sim_subject *s)
 static char *
 socialsec_request(const char *rid, const struct sim_subject *s)
 {
-	struct sim_buf b = {0};
-	sim_buf_printf(&b,
-	               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	               "<Inquiry xmlns=\"urn:chakong:si:1\"><RequestId>%s</RequestId>"
-	               "<Court code=\"苏1283\">泰兴市人民法院</Court>"
-	               "<CaseNo>(2024)苏1283执1234号</CaseNo><Officer>李四</Officer>"
-	               "<Person><Name>",
-	               rid);
-	sim_buf_xml(&b, s->name);
-	sim_buf_printf(&b, "</Name><IdNo>%s</IdNo></Person></Inquiry>\n", s->id_no);
+	struct ck_buf b = {0};
+	ck_buf_printf(&b,
+	              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	              "<Inquiry xmlns=\"urn:chakong:si:1\"><RequestId>%s</RequestId>"
+	              "<Court code=\"苏1283\">泰兴市人民法院</Court>"
+	              "<CaseNo>(2024)苏1283执1234号</CaseNo><Officer>李四</Officer>"
+	              "<Person><Name>",
+	              rid);
+	ck_buf_xml(&b, s->name);
+	ck_buf_printf(&b, "</Name><IdNo>%s</IdNo></Person></Inquiry>\n", s->id_no);
 	assert_false(b.failed);
 	return b.data;
 }
@@ -160,7 +160,7 @@ struct reply {
 	CURLcode rc;
 	long status;
 	char retry_after[32];
-	struct sim_buf body;
+	struct ck_buf body;
 	int64_t ms;
 };
 
@@ -171,7 +171,7 @@ struct tls_client {
 static size_t
 on_body(char *data, size_t size, size_t n, void *cls)
 {
-	sim_buf_add(&((struct reply *)cls)->body, data, size * n);
+	ck_buf_add(&((struct reply *)cls)->body, data, size * n);
 	return size * n;
 }
 
@@ -235,7 +235,7 @@ request_tls(const char *url, const char *method, const char *rid, const char *bo
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 	if (r->body.data == NULL)
-		sim_buf_add(&r->body, "", 0);
+		ck_buf_add(&r->body, "", 0);
 	assert_false(r->body.failed);
 }
 
@@ -297,7 +297,7 @@ stat_of(const char *json, const char *id, const char *sub, const char *key)
 static void
 reply_free(struct reply *r)
 {
-	sim_buf_release(&r->body);
+	ck_buf_release(&r->body);
 }
 
 /* ---- Idempotency and counting ---------------------------------------------------- */
@@ -388,7 +388,7 @@ worker_run(void *cls)
 	char url[160], rid[32];
 	snprintf(url, sizeof url, "%s/%s/fi/inquiry", w->f->base, instance_of(w->f, SIM_BANK)->id);
 	CURL *c = curl_easy_init();
-	struct sim_buf sink = {0};
+	struct ck_buf sink = {0};
 	for (int i = w->from; c != NULL && i < w->from + w->n; i++) {
 		snprintf(rid, sizeof rid, "q-%06d-bank-r0", i);
 		char *body = bank_request(rid, person(w->f, (size_t)i % 10));
@@ -411,12 +411,12 @@ worker_run(void *cls)
 			    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
 			    status == 200)
 				w->ok++;
-			sim_buf_release(&r.body);
+			ck_buf_release(&r.body);
 		}
 		curl_slist_free_all(h);
 		free(body);
 	}
-	sim_buf_release(&sink);
+	ck_buf_release(&sink);
 	curl_easy_cleanup(c);
 	return NULL;
 }

@@ -37,20 +37,20 @@ static const char header[] = "case_no,court_code,court_name,filed_at,officer,amo
 
 /* Appends a CSV field, quoted when it holds a separator or a quote. */
 static void
-csv_field(struct sim_buf *b, const char *text)
+csv_field(struct ck_buf *b, const char *text)
 {
 	if (strpbrk(text, ",\"\r\n") == NULL) {
-		sim_buf_puts(b, text);
+		ck_buf_puts(b, text);
 		return;
 	}
-	sim_buf_puts(b, "\"");
+	ck_buf_puts(b, "\"");
 	for (const char *p = text; *p; p++) {
 		if (*p == '"')
-			sim_buf_puts(b, "\"\"");
+			ck_buf_puts(b, "\"\"");
 		else
-			sim_buf_add(b, p, 1);
+			ck_buf_add(b, p, 1);
 	}
-	sim_buf_puts(b, "\"");
+	ck_buf_puts(b, "\"");
 }
 
 static size_t
@@ -130,24 +130,24 @@ struct case_row {
 };
 
 static void
-write_rows(struct sim_buf *b, const struct case_row *c, const struct sim_world *w,
+write_rows(struct ck_buf *b, const struct case_row *c, const struct sim_world *w,
            const uint32_t *debtors, size_t n)
 {
 	for (size_t k = 0; k < n; k++) {
 		const struct sim_subject *s = &w->subjects[debtors[k]];
 		csv_field(b, c->case_no);
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		csv_field(b, c->court->code);
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		csv_field(b, c->court->name);
-		sim_buf_printf(b, ",%s,", c->filed_at);
+		ck_buf_printf(b, ",%s,", c->filed_at);
 		csv_field(b, c->officer);
-		sim_buf_puts(b, ",");
-		sim_buf_amount(b, c->amount);
-		sim_buf_puts(b, s->kind == CK_SUBJECT_PERSON ? ",person," : ",org,");
+		ck_buf_puts(b, ",");
+		ck_buf_amount(b, c->amount);
+		ck_buf_puts(b, s->kind == CK_SUBJECT_PERSON ? ",person," : ",org,");
 		csv_field(b, s->name);
-		sim_buf_printf(b, ",%s,%s,%s\n", s->id_no, c->terminated ? "terminated" : "active",
-		               c->terminated ? c->terminated_at : "");
+		ck_buf_printf(b, ",%s,%s,%s\n", s->id_no, c->terminated ? "terminated" : "active",
+		              c->terminated ? c->terminated_at : "");
 	}
 }
 
@@ -176,7 +176,7 @@ make_case(struct sim_rng *rng, const struct sim_world *w, unsigned *serials, int
 }
 
 static int
-emit(struct sim_buf *b, FILE *out, char *err)
+emit(struct ck_buf *b, FILE *out, char *err)
 {
 	if (b->failed)
 		return ck_fail(err, CK_E_NOMEM, "no memory for the filings");
@@ -206,8 +206,8 @@ sim_write_filings(const struct sim_world *world, const struct sim_filings_opts *
 	for (size_t i = 0; i < SIMD_LOCAL_COURTS; i++)
 		serials[i] = 100 + (unsigned)sim_rng_below(&rng, 900);
 	int64_t t = opts->first_filed_at ? opts->first_filed_at : DEFAULT_FIRST_FILED;
-	struct sim_buf b = {0};
-	sim_buf_puts(&b, header);
+	struct ck_buf b = {0};
+	ck_buf_puts(&b, header);
 	int rc = emit(&b, out, err);
 	size_t used = 0;
 	for (size_t k = 0; rc == CK_OK && k < opts->cases; k++) {
@@ -227,7 +227,7 @@ sim_write_filings(const struct sim_world *world, const struct sim_filings_opts *
 	}
 	if (rc == CK_OK && fflush(out) != 0)
 		rc = ck_fail(err, CK_E_IO, "cannot write the filings");
-	sim_buf_release(&b);
+	ck_buf_release(&b);
 	free(order);
 	return rc;
 }

@@ -78,126 +78,126 @@ static const struct kind_def bank_def = {
 
 /* "ICBC-20240305-000123": the bank's own reference of its answer. */
 static void
-response_id(struct sim_buf *b, const struct kind_answer *a)
+response_id(struct ck_buf *b, const struct kind_answer *a)
 {
 	for (const char *p = a->instance->id; *p; p++) {
 		char c = (*p >= 'a' && *p <= 'z') ? (char)(*p - 'a' + 'A') : *p;
-		sim_buf_add(b, &c, 1);
+		ck_buf_add(b, &c, 1);
 	}
-	struct sim_buf day = {0};
+	struct ck_buf day = {0};
 	kinds_time(&day, a->answered_ms);
 	if (!day.failed && day.len >= 10)
-		sim_buf_printf(b, "-%.4s%.2s%.2s", day.data, day.data + 5, day.data + 8);
-	sim_buf_release(&day);
+		ck_buf_printf(b, "-%.4s%.2s%.2s", day.data, day.data + 5, day.data + 8);
+	ck_buf_release(&day);
 	uint64_t h = sim_hash(a->request_id) ^ sim_hash(a->instance->id) ^ a->world->seed;
-	sim_buf_printf(b, "-%06u", (unsigned)(h % 1000000u));
+	ck_buf_printf(b, "-%06u", (unsigned)(h % 1000000u));
 }
 
 static void
-amount_elem(struct sim_buf *b, const char *p, const char *name, int64_t minor, const char *ccy)
+amount_elem(struct ck_buf *b, const char *p, const char *name, int64_t minor, const char *ccy)
 {
-	sim_buf_printf(b, "<%s%s Ccy=\"%s\">", p, name, ccy);
-	sim_buf_amount(b, minor);
-	sim_buf_printf(b, "</%s%s>", p, name);
+	ck_buf_printf(b, "<%s%s Ccy=\"%s\">", p, name, ccy);
+	ck_buf_amount(b, minor);
+	ck_buf_printf(b, "</%s%s>", p, name);
 }
 
 static void
-balance(struct sim_buf *b, const char *type, int64_t minor, const char *ccy)
+balance(struct ck_buf *b, const char *type, int64_t minor, const char *ccy)
 {
-	sim_buf_printf(b, "      <b:Bal><b:Tp>%s</b:Tp>", type);
+	ck_buf_printf(b, "      <b:Bal><b:Tp>%s</b:Tp>", type);
 	amount_elem(b, "b:", "Amt", minor, ccy);
-	sim_buf_puts(b, "</b:Bal>\n");
+	ck_buf_puts(b, "</b:Bal>\n");
 }
 
 static void
-freeze(struct sim_buf *b, const struct sim_freeze *f, const char *ccy)
+freeze(struct ck_buf *b, const struct sim_freeze *f, const char *ccy)
 {
-	sim_buf_puts(b, "      <b:Frz>\n        ");
+	ck_buf_puts(b, "      <b:Frz>\n        ");
 	kinds_elem(b, "b:", "Authrty", f->authority);
-	sim_buf_puts(b, "\n        ");
+	ck_buf_puts(b, "\n        ");
 	kinds_elem(b, "b:", "Ref", f->ref);
-	sim_buf_puts(b, "\n        ");
+	ck_buf_puts(b, "\n        ");
 	amount_elem(b, "b:", "Amt", f->amount, ccy);
-	sim_buf_printf(b, "\n        <b:Seq>%d</b:Seq>\n        ", f->seq);
+	ck_buf_printf(b, "\n        <b:Seq>%d</b:Seq>\n        ", f->seq);
 	kinds_elem_date(b, "b:", "XpryDt", f->expires_on);
-	sim_buf_puts(b, "\n      </b:Frz>\n");
+	ck_buf_puts(b, "\n      </b:Frz>\n");
 }
 
 static void
-account(struct sim_buf *b, const struct sim_account *acc)
+account(struct ck_buf *b, const struct sim_account *acc)
 {
-	sim_buf_puts(b, "    <b:Acct>\n      ");
+	ck_buf_puts(b, "    <b:Acct>\n      ");
 	kinds_elem(b, "b:", "Id", acc->id);
-	sim_buf_printf(
-	    b, "\n      <b:Tp>%s</b:Tp>\n      <b:Ccy>%s</b:Ccy>\n      <b:Sts>%s</b:Sts>\n",
-	    acc->type, acc->currency, acc->status);
+	ck_buf_printf(b,
+	              "\n      <b:Tp>%s</b:Tp>\n      <b:Ccy>%s</b:Ccy>\n      <b:Sts>%s</b:Sts>\n",
+	              acc->type, acc->currency, acc->status);
 	if (acc->branch[0]) {
-		sim_buf_puts(b, "      ");
+		ck_buf_puts(b, "      ");
 		kinds_elem(b, "b:", "Brnch", acc->branch);
-		sim_buf_puts(b, "\n");
+		ck_buf_puts(b, "\n");
 	}
 	if (acc->opened_on >= 0) {
-		sim_buf_puts(b, "      ");
+		ck_buf_puts(b, "      ");
 		kinds_elem_date(b, "b:", "OpngDt", acc->opened_on);
-		sim_buf_puts(b, "\n");
+		ck_buf_puts(b, "\n");
 	}
 	balance(b, "BOOK", acc->book, acc->currency);
 	if (acc->has_available)
 		balance(b, "AVLB", acc->available, acc->currency);
 	for (size_t i = 0; i < acc->n_freezes; i++)
 		freeze(b, &acc->freezes[i], acc->currency);
-	sim_buf_puts(b, "    </b:Acct>\n");
+	ck_buf_puts(b, "    </b:Acct>\n");
 }
 
 static void
-wealth(struct sim_buf *b, const struct sim_wealth *w)
+wealth(struct ck_buf *b, const struct sim_wealth *w)
 {
-	sim_buf_puts(b, "    <b:Wlth>\n      ");
+	ck_buf_puts(b, "    <b:Wlth>\n      ");
 	kinds_elem(b, "b:", "PdctId", w->product_id);
-	sim_buf_puts(b, "\n      ");
+	ck_buf_puts(b, "\n      ");
 	kinds_elem(b, "b:", "PdctNm", w->product_name);
-	sim_buf_printf(b, "\n      <b:Ccy>%s</b:Ccy>\n      <b:MktVal>", w->currency);
+	ck_buf_printf(b, "\n      <b:Ccy>%s</b:Ccy>\n      <b:MktVal>", w->currency);
 	amount_elem(b, "b:", "Amt", w->market_value, w->currency);
-	sim_buf_puts(b, "</b:MktVal>\n");
+	ck_buf_puts(b, "</b:MktVal>\n");
 	if (w->matures_on >= 0) {
-		sim_buf_puts(b, "      ");
+		ck_buf_puts(b, "      ");
 		kinds_elem_date(b, "b:", "MtrtyDt", w->matures_on);
-		sim_buf_puts(b, "\n");
+		ck_buf_puts(b, "\n");
 	}
-	sim_buf_puts(b, "    </b:Wlth>\n");
+	ck_buf_puts(b, "    </b:Wlth>\n");
 }
 
 /* Svcr, AnsDtTm and Pty, with prefix p. */
 static void
-head_tail(struct sim_buf *b, const struct kind_answer *a, const char *p, const char *sep)
+head_tail(struct ck_buf *b, const struct kind_answer *a, const char *p, const char *sep)
 {
-	sim_buf_printf(b, "<%sSvcr><%sBIC>%s</%sBIC>", p, p, a->instance->code, p);
+	ck_buf_printf(b, "<%sSvcr><%sBIC>%s</%sBIC>", p, p, a->instance->code, p);
 	kinds_elem(b, p, "Nm", a->instance->name);
-	sim_buf_printf(b, "</%sSvcr>%s<%sAnsDtTm>", p, sep, p);
+	ck_buf_printf(b, "</%sSvcr>%s<%sAnsDtTm>", p, sep, p);
 	kinds_time(b, a->answered_ms);
-	sim_buf_printf(b, "</%sAnsDtTm>%s<%sPty>", p, sep, p);
+	ck_buf_printf(b, "</%sAnsDtTm>%s<%sPty>", p, sep, p);
 	kinds_elem(b, p, "Nm", a->name);
-	sim_buf_printf(b, "<%sId><%sTp>%s</%sTp>", p, p, a->kind == CK_SUBJECT_ORG ? "USCC" : "RIC",
-	               p);
+	ck_buf_printf(b, "<%sId><%sTp>%s</%sTp>", p, p, a->kind == CK_SUBJECT_ORG ? "USCC" : "RIC",
+	              p);
 	kinds_elem(b, p, "Val", a->id_no);
-	sim_buf_printf(b, "</%sId></%sPty>", p, p);
+	ck_buf_printf(b, "</%sId></%sPty>", p, p);
 }
 
 static void
-render_not_found(const struct kind_answer *a, struct sim_buf *b)
+render_not_found(const struct kind_answer *a, struct ck_buf *b)
 {
-	sim_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	                "<Document xmlns=\"urn:chakong:bank:1\"><InfRspn><RspnId>");
+	ck_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	               "<Document xmlns=\"urn:chakong:bank:1\"><InfRspn><RspnId>");
 	response_id(b, a);
-	sim_buf_puts(b, "</RspnId>");
+	ck_buf_puts(b, "</RspnId>");
 	kinds_elem(b, "", "ReqId", a->request_id);
-	sim_buf_puts(b, "<Sts>NOT_FOUND</Sts>");
+	ck_buf_puts(b, "<Sts>NOT_FOUND</Sts>");
 	head_tail(b, a, "", "");
-	sim_buf_puts(b, "</InfRspn></Document>\n");
+	ck_buf_puts(b, "</InfRspn></Document>\n");
 }
 
 void
-kind_bank_render(const struct kind_answer *a, struct sim_buf *b)
+kind_bank_render(const struct kind_answer *a, struct ck_buf *b)
 {
 	const struct sim_holding *h = &a->holding;
 	size_t accounts = (a->scope & SCOPE_ACCT) ? h->n_accounts : 0;
@@ -207,20 +207,20 @@ kind_bank_render(const struct kind_answer *a, struct sim_buf *b)
 		render_not_found(a, b);
 		return;
 	}
-	sim_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	                "<b:Document xmlns:b=\"urn:chakong:bank:1\">\n  <b:InfRspn>\n"
-	                "    <b:RspnId>");
+	ck_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	               "<b:Document xmlns:b=\"urn:chakong:bank:1\">\n  <b:InfRspn>\n"
+	               "    <b:RspnId>");
 	response_id(b, a);
-	sim_buf_puts(b, "</b:RspnId>\n    ");
+	ck_buf_puts(b, "</b:RspnId>\n    ");
 	kinds_elem(b, "b:", "ReqId", a->request_id);
-	sim_buf_printf(b, "\n    <b:Sts>%s</b:Sts>\n    ", kinds_status_name(status));
+	ck_buf_printf(b, "\n    <b:Sts>%s</b:Sts>\n    ", kinds_status_name(status));
 	head_tail(b, a, "b:", "\n    ");
-	sim_buf_puts(b, "\n");
+	ck_buf_puts(b, "\n");
 	for (size_t i = 0; i < accounts; i++)
 		account(b, &h->accounts[i]);
 	for (size_t i = 0; i < products; i++)
 		wealth(b, &h->wealth[i]);
-	sim_buf_puts(b, "  </b:InfRspn>\n</b:Document>\n");
+	ck_buf_puts(b, "  </b:InfRspn>\n</b:Document>\n");
 }
 
 void

@@ -107,12 +107,12 @@ cursor_page(const struct sim_context *ctx, const char *request_id, const char *c
 /* ---- Rendering ------------------------------------------------------------ */
 
 static void
-item(struct sim_buf *b, const struct sim_item *it)
+item(struct ck_buf *b, const struct sim_item *it)
 {
-	sim_buf_puts(b, "    ");
+	ck_buf_puts(b, "    ");
 	switch (it->type) {
 	case SIM_ITEM_ACCOUNT:
-		sim_buf_puts(b, "<Account>");
+		ck_buf_puts(b, "<Account>");
 		kinds_elem(b, "", "UserId", it->user_id);
 		if (it->mobile[0])
 			kinds_elem(b, "", "Mobile", it->mobile);
@@ -120,66 +120,66 @@ item(struct sim_buf *b, const struct sim_item *it)
 		if (it->has_fund)
 			kinds_elem_amount(b, "", "FundBalance", it->fund_balance);
 		kinds_elem_amount(b, "", "Frozen", it->frozen);
-		sim_buf_puts(b, "</Account>\n");
+		ck_buf_puts(b, "</Account>\n");
 		break;
 	case SIM_ITEM_CARD:
-		sim_buf_puts(b, "<BoundCard>");
+		ck_buf_puts(b, "<BoundCard>");
 		kinds_elem(b, "", "Bank", it->bank);
 		kinds_elem(b, "", "CardTail", it->card_tail);
-		sim_buf_puts(b, "</BoundCard>\n");
+		ck_buf_puts(b, "</BoundCard>\n");
 		break;
 	case SIM_ITEM_ADDRESS:
-		sim_buf_puts(b, "<Address>");
+		ck_buf_puts(b, "<Address>");
 		kinds_elem(b, "", "Text", it->address);
 		kinds_elem_date(b, "", "LastUsed", it->last_used_on);
-		sim_buf_puts(b, "</Address>\n");
+		ck_buf_puts(b, "</Address>\n");
 		break;
 	case SIM_ITEM_SPENDING:
-		sim_buf_puts(b, "<Spending>");
+		ck_buf_puts(b, "<Spending>");
 		kinds_elem(b, "", "Period", it->period);
 		kinds_elem_amount(b, "", "Total", it->total);
-		sim_buf_printf(b, "<Flights>%d</Flights><Hotels>%d</Hotels><Luxury>%d</Luxury>",
-		               it->flights, it->hotels, it->luxury);
-		sim_buf_puts(b, "</Spending>\n");
+		ck_buf_printf(b, "<Flights>%d</Flights><Hotels>%d</Hotels><Luxury>%d</Luxury>",
+		              it->flights, it->hotels, it->luxury);
+		ck_buf_puts(b, "</Spending>\n");
 		break;
 	}
 }
 
 void
 kind_ecommerce_render(const struct kind_answer *a, unsigned page_size, const char *next_cursor,
-                      struct sim_buf *b)
+                      struct ck_buf *b)
 {
 	unsigned size = page_size ? page_size : 1;
 	unsigned pages = kind_ecommerce_pages(a, size);
 	if (a->page < 1 || a->page > pages)
 		return;
-	sim_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	                "<JudicialResult xmlns=\"" EC_NS "\">\n  ");
+	ck_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	               "<JudicialResult xmlns=\"" EC_NS "\">\n  ");
 	kinds_elem(b, "", "RequestId", a->request_id);
-	sim_buf_puts(b, "\n  <Platform code=\"");
-	sim_buf_xml(b, a->instance->code);
-	sim_buf_puts(b, "\">");
-	sim_buf_xml(b, a->instance->name);
-	sim_buf_printf(b, "</Platform>\n  <Status>%s</Status>\n  <Subject kind=\"%s\">",
-	               kinds_status_name(a->holding.status),
-	               a->kind == CK_SUBJECT_ORG ? "ORG" : "PERSON");
+	ck_buf_puts(b, "\n  <Platform code=\"");
+	ck_buf_xml(b, a->instance->code);
+	ck_buf_puts(b, "\">");
+	ck_buf_xml(b, a->instance->name);
+	ck_buf_printf(b, "</Platform>\n  <Status>%s</Status>\n  <Subject kind=\"%s\">",
+	              kinds_status_name(a->holding.status),
+	              a->kind == CK_SUBJECT_ORG ? "ORG" : "PERSON");
 	kinds_elem(b, "", "Name", a->name);
 	kinds_elem(b, "", "CertNo", a->id_no);
-	sim_buf_printf(b, "</Subject>\n  <Page index=\"%u\" total=\"%u\"/>\n", a->page, pages);
+	ck_buf_printf(b, "</Subject>\n  <Page index=\"%u\" total=\"%u\"/>\n", a->page, pages);
 	if (next_cursor != NULL && next_cursor[0] != '\0') {
-		sim_buf_puts(b, "  ");
+		ck_buf_puts(b, "  ");
 		kinds_elem(b, "", "NextCursor", next_cursor);
-		sim_buf_puts(b, "\n");
+		ck_buf_puts(b, "\n");
 	}
 	size_t n = item_count(a), from = (size_t)(a->page - 1) * size;
 	if (from < n) {
 		size_t to = from + size < n ? from + size : n;
-		sim_buf_puts(b, "  <Items>\n");
+		ck_buf_puts(b, "  <Items>\n");
 		for (size_t i = from; i < to; i++)
 			item(b, &a->holding.items[i]);
-		sim_buf_puts(b, "  </Items>\n");
+		ck_buf_puts(b, "  </Items>\n");
 	}
-	sim_buf_puts(b, "</JudicialResult>\n");
+	ck_buf_puts(b, "</JudicialResult>\n");
 }
 
 void

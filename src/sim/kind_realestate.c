@@ -56,105 +56,105 @@ static const struct kind_def re_def = {
 /* ---- Rendering ------------------------------------------------------------ */
 
 static void
-mortgages(struct sim_buf *b, const struct sim_property *p)
+mortgages(struct ck_buf *b, const struct sim_property *p)
 {
-	sim_buf_puts(b, "      <DYXX>");
+	ck_buf_puts(b, "      <DYXX>");
 	for (size_t i = 0; i < p->n_mortgages; i++) {
 		const struct sim_mortgage *m = &p->mortgages[i];
-		sim_buf_puts(b, "<DY>");
+		ck_buf_puts(b, "<DY>");
 		kinds_elem(b, "", "DYQR", m->holder);
 		kinds_elem_amount(b, "", "BDBZZQSE", m->secured);
 		kinds_elem_date(b, "", "ZWLXQSSJ", m->starts_on);
 		kinds_elem_date(b, "", "ZWLXJSSJ", m->ends_on);
-		sim_buf_puts(b, "</DY>");
+		ck_buf_puts(b, "</DY>");
 	}
-	sim_buf_puts(b, "</DYXX>\n");
+	ck_buf_puts(b, "</DYXX>\n");
 }
 
 static void
-seizures(struct sim_buf *b, const struct sim_property *p)
+seizures(struct ck_buf *b, const struct sim_property *p)
 {
-	sim_buf_puts(b, "      <CFXX>");
+	ck_buf_puts(b, "      <CFXX>");
 	for (size_t i = 0; i < p->n_seizures; i++) {
 		const struct sim_seizure *z = &p->seizures[i];
-		sim_buf_puts(b, "<CF>");
+		ck_buf_puts(b, "<CF>");
 		kinds_elem(b, "", "CFJG", z->authority);
 		kinds_elem(b, "", "CFWH", z->ref);
 		kinds_elem(b, "", "CFLX", z->queued ? "轮候查封" : "查封");
-		sim_buf_printf(b, "<LHSX>%d</LHSX>", z->position);
+		ck_buf_printf(b, "<LHSX>%d</LHSX>", z->position);
 		kinds_elem_date(b, "", "CFQSSJ", z->starts_on);
 		kinds_elem_date(b, "", "CFJSSJ", z->ends_on);
-		sim_buf_puts(b, "</CF>");
+		ck_buf_puts(b, "</CF>");
 	}
-	sim_buf_puts(b, "</CFXX>\n");
+	ck_buf_puts(b, "</CFXX>\n");
 }
 
 static void
-line(struct sim_buf *b, const char *name, const char *text)
+line(struct ck_buf *b, const char *name, const char *text)
 {
-	sim_buf_puts(b, "      ");
+	ck_buf_puts(b, "      ");
 	kinds_elem(b, "", name, text);
-	sim_buf_puts(b, "\n");
+	ck_buf_puts(b, "\n");
 }
 
 static void
-unit(struct sim_buf *b, const struct sim_property *p)
+unit(struct ck_buf *b, const struct sim_property *p)
 {
 	static const char *const suffixes[] = {"", "㎡", "平方米"};
-	sim_buf_puts(b, "    <BDC>\n");
+	ck_buf_puts(b, "    <BDC>\n");
 	line(b, "BDCDYH", p->unit_id);
 	line(b, "BDCQZH", p->certificate);
 	line(b, "ZL", p->location);
 	line(b, "GHYT", p->use);
-	sim_buf_puts(b, "      <JZMJ>");
-	sim_buf_amount(b, p->area);
-	sim_buf_printf(b, "%s</JZMJ>\n", suffixes[p->area_suffix % 3]);
+	ck_buf_puts(b, "      <JZMJ>");
+	ck_buf_amount(b, p->area);
+	ck_buf_printf(b, "%s</JZMJ>\n", suffixes[p->area_suffix % 3]);
 	line(b, "GYFS", p->ownership);
 	if (p->share[0])
 		line(b, "QLBL", p->share);
-	sim_buf_puts(b, "      ");
+	ck_buf_puts(b, "      ");
 	kinds_elem_date(b, "", "DJSJ", p->registered_on);
-	sim_buf_printf(b, "\n      <DYZT>%d</DYZT>\n", p->n_mortgages > 0);
+	ck_buf_printf(b, "\n      <DYZT>%d</DYZT>\n", p->n_mortgages > 0);
 	if (p->n_mortgages > 0)
 		mortgages(b, p);
-	sim_buf_printf(b, "      <CFZT>%d</CFZT>\n", p->n_seizures > 0);
+	ck_buf_printf(b, "      <CFZT>%d</CFZT>\n", p->n_seizures > 0);
 	if (p->n_seizures > 0)
 		seizures(b, p);
-	sim_buf_puts(b, "    </BDC>\n");
+	ck_buf_puts(b, "    </BDC>\n");
 }
 
 static void
-render_utf8(const struct kind_answer *a, struct sim_buf *b)
+render_utf8(const struct kind_answer *a, struct ck_buf *b)
 {
 	const struct sim_holding *h = &a->holding;
-	sim_buf_puts(b, "<?xml version=\"1.0\" encoding=\"GB18030\"?>\n<CXJG>\n  ");
+	ck_buf_puts(b, "<?xml version=\"1.0\" encoding=\"GB18030\"?>\n<CXJG>\n  ");
 	kinds_elem(b, "", "CXQQDH", a->request_id);
-	sim_buf_printf(b, "\n  <JGZT>%s</JGZT>\n  ", kinds_status_name(h->status));
+	ck_buf_printf(b, "\n  <JGZT>%s</JGZT>\n  ", kinds_status_name(h->status));
 	kinds_elem(b, "", "DJJG", a->instance->name);
-	sim_buf_puts(b, "\n  <CXSJ>");
+	ck_buf_puts(b, "\n  <CXSJ>");
 	kinds_time(b, a->answered_ms);
-	sim_buf_puts(b, "</CXSJ>\n  <QLR>");
+	ck_buf_puts(b, "</CXSJ>\n  <QLR>");
 	kinds_elem(b, "", "QLRMC", a->name);
 	kinds_elem(b, "", "ZJH", a->id_no);
-	sim_buf_puts(b, "</QLR>\n");
+	ck_buf_puts(b, "</QLR>\n");
 	if (h->status == SIM_NOT_FOUND || h->n_properties == 0) {
-		sim_buf_puts(b, "  <BDCLIST/>\n</CXJG>\n");
+		ck_buf_puts(b, "  <BDCLIST/>\n</CXJG>\n");
 		return;
 	}
-	sim_buf_puts(b, "  <BDCLIST>\n");
+	ck_buf_puts(b, "  <BDCLIST>\n");
 	for (size_t i = 0; i < h->n_properties; i++)
 		unit(b, &h->properties[i]);
-	sim_buf_puts(b, "  </BDCLIST>\n</CXJG>\n");
+	ck_buf_puts(b, "  </BDCLIST>\n</CXJG>\n");
 }
 
 void
-kind_realestate_render(const struct kind_answer *a, struct sim_buf *out)
+kind_realestate_render(const struct kind_answer *a, struct ck_buf *out)
 {
-	struct sim_buf utf8 = {0};
+	struct ck_buf utf8 = {0};
 	render_utf8(a, &utf8);
 	if (utf8.failed || kinds_to_gb18030(utf8.data, utf8.len, out) != 0)
 		out->failed = 1;
-	sim_buf_release(&utf8);
+	ck_buf_release(&utf8);
 }
 
 void

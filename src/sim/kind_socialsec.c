@@ -66,72 +66,72 @@ static const struct kind_def si_def = {
 /* ---- Rendering ------------------------------------------------------------ */
 
 static void
-month(struct sim_buf *b, const char *name, int year, int mon)
+month(struct ck_buf *b, const char *name, int year, int mon)
 {
-	sim_buf_printf(b, "      <si:%s>%04d-%02d</si:%s>\n", name, year, mon, name);
+	ck_buf_printf(b, "      <si:%s>%04d-%02d</si:%s>\n", name, year, mon, name);
 }
 
 static void
-employment(struct sim_buf *b, const struct sim_employment *e)
+employment(struct ck_buf *b, const struct sim_employment *e)
 {
-	sim_buf_puts(b, "    <si:Employment>\n      ");
+	ck_buf_puts(b, "    <si:Employment>\n      ");
 	kinds_elem(b, "si:", "Employer", e->employer);
-	sim_buf_puts(b, "\n      ");
+	ck_buf_puts(b, "\n      ");
 	kinds_elem(b, "si:", "EmployerCode", e->employer_code);
-	sim_buf_printf(b, "\n      <si:Insurance>%s</si:Insurance>\n      ", e->insurance);
+	ck_buf_printf(b, "\n      <si:Insurance>%s</si:Insurance>\n      ", e->insurance);
 	kinds_elem_amount(b, "si:", "MonthlyBase", e->monthly_base);
-	sim_buf_printf(b, "\n      <si:State>%s</si:State>\n", e->state);
+	ck_buf_printf(b, "\n      <si:State>%s</si:State>\n", e->state);
 	month(b, "Since", e->since_year, e->since_month);
 	month(b, "LastPaid", e->last_paid_year, e->last_paid_month);
-	sim_buf_puts(b, "    </si:Employment>\n");
+	ck_buf_puts(b, "    </si:Employment>\n");
 }
 
 void
-kind_socialsec_render(const struct kind_answer *a, struct sim_buf *b)
+kind_socialsec_render(const struct kind_answer *a, struct ck_buf *b)
 {
 	const struct sim_holding *h = &a->holding;
-	sim_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	                "<si:Result xmlns:si=\"" SI_NS "\">\n  ");
+	ck_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	               "<si:Result xmlns:si=\"" SI_NS "\">\n  ");
 	kinds_elem(b, "si:", "RequestId", a->request_id);
-	sim_buf_printf(b, "\n  <si:Status>%s</si:Status>\n  ", kinds_status_name(h->status));
+	ck_buf_printf(b, "\n  <si:Status>%s</si:Status>\n  ", kinds_status_name(h->status));
 	kinds_elem(b, "si:", "Agency", a->instance->name);
-	sim_buf_puts(b, "\n  <si:AnsweredAt>");
+	ck_buf_puts(b, "\n  <si:AnsweredAt>");
 	kinds_time(b, a->answered_ms);
-	sim_buf_puts(b, "</si:AnsweredAt>\n  <si:Person>");
+	ck_buf_puts(b, "</si:AnsweredAt>\n  <si:Person>");
 	kinds_elem(b, "si:", "Name", a->name);
 	kinds_elem(b, "si:", "IdNo", a->id_no);
-	sim_buf_puts(b, "</si:Person>\n");
+	ck_buf_puts(b, "</si:Person>\n");
 	int records = h->status != SIM_NOT_FOUND;
 	if (records && h->n_employments > 0) {
-		sim_buf_puts(b, "  <si:Employments>\n");
+		ck_buf_puts(b, "  <si:Employments>\n");
 		for (size_t i = 0; i < h->n_employments; i++)
 			employment(b, &h->employments[i]);
-		sim_buf_puts(b, "  </si:Employments>\n");
+		ck_buf_puts(b, "  </si:Employments>\n");
 	}
 	if (records && h->pension.present) {
-		sim_buf_puts(b, "  <si:Pension>\n    ");
+		ck_buf_puts(b, "  <si:Pension>\n    ");
 		kinds_elem_amount(b, "si:", "Monthly", h->pension.monthly);
-		sim_buf_puts(b, "\n    ");
+		ck_buf_puts(b, "\n    ");
 		kinds_elem(b, "si:", "PayingBank", h->pension.paying_bank);
-		sim_buf_puts(b, "\n  </si:Pension>\n");
+		ck_buf_puts(b, "\n  </si:Pension>\n");
 	}
-	sim_buf_puts(b, "</si:Result>\n");
+	ck_buf_puts(b, "</si:Result>\n");
 }
 
 static void
 ticket_reply(struct sim_reply *reply, const char *root, const struct sim_query *q,
              unsigned poll_after)
 {
-	struct sim_buf *b = &reply->body;
-	sim_buf_release(b);
+	struct ck_buf *b = &reply->body;
+	ck_buf_release(b);
 	reply->status = 202;
 	reply->content_type = "application/xml; charset=utf-8";
-	sim_buf_printf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s xmlns=\"" SI_NS "\">",
-	               root);
+	ck_buf_printf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s xmlns=\"" SI_NS "\">",
+	              root);
 	if (strcmp(root, "Accepted") == 0)
 		kinds_elem(b, "", "RequestId", q->request_id);
 	kinds_elem(b, "", "Ticket", q->ticket);
-	sim_buf_printf(b, "<PollAfter>%u</PollAfter></%s>\n", poll_after, root);
+	ck_buf_printf(b, "<PollAfter>%u</PollAfter></%s>\n", poll_after, root);
 }
 
 static void
@@ -146,7 +146,7 @@ result_reply(const struct sim_context *ctx, const struct sim_request *rq, const 
 		si_error(reply, 500, "INTERNAL_ERROR", "系统繁忙 (out of memory)");
 		return;
 	}
-	sim_buf_release(&reply->body);
+	ck_buf_release(&reply->body);
 	reply->status = 200;
 	reply->content_type = "application/xml; charset=utf-8";
 	kind_socialsec_render(&a, &reply->body);

@@ -20,31 +20,31 @@
 static void
 fault(struct sim_reply *reply, int status, const char *faultcode, const char *text)
 {
-	sim_buf_release(&reply->body);
+	ck_buf_release(&reply->body);
 	reply->status = status;
 	reply->content_type = "text/xml; charset=utf-8";
-	struct sim_buf *b = &reply->body;
-	sim_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	                "<soap:Envelope xmlns:soap=\"" SOAP_NS "\"><soap:Body><soap:Fault>");
-	sim_buf_printf(b, "<faultcode>%s</faultcode>", faultcode);
-	struct sim_buf safe = {0};
+	struct ck_buf *b = &reply->body;
+	ck_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	               "<soap:Envelope xmlns:soap=\"" SOAP_NS "\"><soap:Body><soap:Fault>");
+	ck_buf_printf(b, "<faultcode>%s</faultcode>", faultcode);
+	struct ck_buf safe = {0};
 	kinds_safe_text(text, &safe);
 	kinds_elem(b, "", "faultstring", safe.failed || safe.data == NULL ? "" : safe.data);
-	sim_buf_release(&safe);
-	sim_buf_puts(b, "</soap:Fault></soap:Body></soap:Envelope>\n");
+	ck_buf_release(&safe);
+	ck_buf_puts(b, "</soap:Fault></soap:Body></soap:Envelope>\n");
 }
 
 static void
 vehicle_error(struct sim_reply *reply, int status, const char *code, const char *message)
 {
-	struct sim_buf text = {0};
-	sim_buf_printf(&text, "%s: %s", code, message != NULL ? message : "");
+	struct ck_buf text = {0};
+	ck_buf_printf(&text, "%s: %s", code, message != NULL ? message : "");
 	/* A refused request is the client's fault and permanent; the HTTP
 	 * status of a SOAP fault is 500 except for the statuses that say more. */
 	int http = status == 400 ? 500 : status;
 	fault(reply, http, status >= 500 ? "soap:Server" : "soap:Client",
 	      text.failed ? code : text.data);
-	sim_buf_release(&text);
+	ck_buf_release(&text);
 }
 
 static xmlNode *
@@ -114,9 +114,9 @@ static const struct kind_def vehicle_def = {
 /* ---- Rendering ------------------------------------------------------------ */
 
 static void
-row(struct sim_buf *b, const struct kind_answer *a, const struct sim_vehicle *v)
+row(struct ck_buf *b, const struct kind_answer *a, const struct sim_vehicle *v)
 {
-	sim_buf_puts(b, "<veh>");
+	ck_buf_puts(b, "<veh>");
 	kinds_elem(b, "", "syr", a->name);
 	kinds_elem(b, "", "sfzmhm", a->id_no);
 	kinds_elem(b, "", "hpzl", v->plate_kind);
@@ -126,49 +126,49 @@ row(struct sim_buf *b, const struct kind_answer *a, const struct sim_vehicle *v)
 	kinds_elem(b, "", "clxh", v->model);
 	kinds_elem_date(b, "", "ccdjrq", v->registered_on);
 	kinds_elem(b, "", "zt", v->status);
-	sim_buf_printf(b, "<dybj>%d</dybj></veh>", v->mortgaged ? 1 : 0);
+	ck_buf_printf(b, "<dybj>%d</dybj></veh>", v->mortgaged ? 1 : 0);
 }
 
 /* The result document, unescaped. */
 static void
-inner(const struct kind_answer *a, struct sim_buf *b)
+inner(const struct kind_answer *a, struct ck_buf *b)
 {
 	const struct sim_holding *h = &a->holding;
 	size_t rows = h->status == SIM_NOT_FOUND ? 0 : h->n_vehicles;
-	sim_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><root><head><code>1</code>"
-	                "<message>成功</message>");
+	ck_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><root><head><code>1</code>"
+	               "<message>成功</message>");
 	kinds_elem(b, "", "requestId", a->request_id);
-	sim_buf_printf(b, "<status>%s</status><rownum>%zu</rownum></head>",
-	               kinds_status_name(h->status), rows);
+	ck_buf_printf(b, "<status>%s</status><rownum>%zu</rownum></head>",
+	              kinds_status_name(h->status), rows);
 	if (rows == 0) {
-		sim_buf_puts(b, "<body/></root>");
+		ck_buf_puts(b, "<body/></root>");
 		return;
 	}
-	sim_buf_puts(b, "<body>");
+	ck_buf_puts(b, "<body>");
 	for (size_t i = 0; i < rows; i++)
 		row(b, a, &h->vehicles[i]);
-	sim_buf_puts(b, "</body></root>");
+	ck_buf_puts(b, "</body></root>");
 }
 
 void
-kind_vehicle_render(const struct kind_answer *a, struct sim_buf *out)
+kind_vehicle_render(const struct kind_answer *a, struct ck_buf *out)
 {
-	struct sim_buf doc = {0};
+	struct ck_buf doc = {0};
 	inner(a, &doc);
-	sim_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	                  "<soap:Envelope xmlns:soap=\"" SOAP_NS "\">\n"
-	                  "  <soap:Body>\n"
-	                  "    <ns2:queryVehicleResponse xmlns:ns2=\"" VEH_NS "\">\n"
-	                  "      <return>");
+	ck_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	                 "<soap:Envelope xmlns:soap=\"" SOAP_NS "\">\n"
+	                 "  <soap:Body>\n"
+	                 "    <ns2:queryVehicleResponse xmlns:ns2=\"" VEH_NS "\">\n"
+	                 "      <return>");
 	if (doc.failed)
 		out->failed = 1;
 	else
-		sim_buf_xml(out, doc.data);
-	sim_buf_puts(out, "</return>\n"
-	                  "    </ns2:queryVehicleResponse>\n"
-	                  "  </soap:Body>\n"
-	                  "</soap:Envelope>\n");
-	sim_buf_release(&doc);
+		ck_buf_xml(out, doc.data);
+	ck_buf_puts(out, "</return>\n"
+	                 "    </ns2:queryVehicleResponse>\n"
+	                 "  </soap:Body>\n"
+	                 "</soap:Envelope>\n");
+	ck_buf_release(&doc);
 }
 
 void

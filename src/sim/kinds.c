@@ -56,7 +56,7 @@ kinds_reply_init(struct sim_reply *reply)
 {
 	reply->status = 500;
 	reply->content_type = "application/xml; charset=utf-8";
-	reply->body = (struct sim_buf){0};
+	reply->body = (struct ck_buf){0};
 	reply->retry_after_s = -1;
 }
 
@@ -71,42 +71,42 @@ kinds_status_name(enum sim_status status)
 }
 
 void
-kinds_time(struct sim_buf *b, int64_t ms)
+kinds_time(struct ck_buf *b, int64_t ms)
 {
 	char text[CK_TIME_BUF];
 	int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
 	if (ck_time_format(s, CK_DEFAULT_OFFSET_MIN, text, sizeof text) == CK_OK)
-		sim_buf_puts(b, text);
+		ck_buf_puts(b, text);
 	else
 		b->failed = 1;
 }
 
 void
-kinds_elem(struct sim_buf *b, const char *prefix, const char *name, const char *text)
+kinds_elem(struct ck_buf *b, const char *prefix, const char *name, const char *text)
 {
-	sim_buf_printf(b, "<%s%s>", prefix, name);
-	sim_buf_xml(b, text);
-	sim_buf_printf(b, "</%s%s>", prefix, name);
+	ck_buf_printf(b, "<%s%s>", prefix, name);
+	ck_buf_xml(b, text);
+	ck_buf_printf(b, "</%s%s>", prefix, name);
 }
 
 void
-kinds_elem_amount(struct sim_buf *b, const char *prefix, const char *name, int64_t minor)
+kinds_elem_amount(struct ck_buf *b, const char *prefix, const char *name, int64_t minor)
 {
-	sim_buf_printf(b, "<%s%s>", prefix, name);
-	sim_buf_amount(b, minor);
-	sim_buf_printf(b, "</%s%s>", prefix, name);
+	ck_buf_printf(b, "<%s%s>", prefix, name);
+	ck_buf_amount(b, minor);
+	ck_buf_printf(b, "</%s%s>", prefix, name);
 }
 
 void
-kinds_elem_date(struct sim_buf *b, const char *prefix, const char *name, int64_t days)
+kinds_elem_date(struct ck_buf *b, const char *prefix, const char *name, int64_t days)
 {
-	sim_buf_printf(b, "<%s%s>", prefix, name);
-	sim_buf_date(b, days);
-	sim_buf_printf(b, "</%s%s>", prefix, name);
+	ck_buf_printf(b, "<%s%s>", prefix, name);
+	ck_buf_date(b, days);
+	ck_buf_printf(b, "</%s%s>", prefix, name);
 }
 
 int
-kinds_to_gb18030(const char *text, size_t len, struct sim_buf *out)
+kinds_to_gb18030(const char *text, size_t len, struct ck_buf *out)
 {
 	iconv_t cd = iconv_open("GB18030", "UTF-8");
 	if (cd == (iconv_t)-1)
@@ -118,7 +118,7 @@ kinds_to_gb18030(const char *text, size_t len, struct sim_buf *out)
 		char chunk[4096], *o = chunk;
 		size_t o_left = sizeof chunk;
 		size_t r = iconv(cd, &in, &in_left, &o, &o_left);
-		sim_buf_add(out, chunk, sizeof chunk - o_left);
+		ck_buf_add(out, chunk, sizeof chunk - o_left);
 		if (r == (size_t)-1 && o_left == sizeof chunk) {
 			rc = -1; /* not UTF-8, or no progress */
 			break;
@@ -144,48 +144,48 @@ utf8_len(const unsigned char *p)
 }
 
 void
-kinds_safe_text(const char *text, struct sim_buf *out)
+kinds_safe_text(const char *text, struct ck_buf *out)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	while (*p) {
 		size_t n = utf8_len(p);
 		if (n == 0) {
-			sim_buf_add(out, "?", 1);
+			ck_buf_add(out, "?", 1);
 			p++;
 		} else if (n == 1 && *p < 0x20 && *p != '\t') {
-			sim_buf_add(out, " ", 1);
+			ck_buf_add(out, " ", 1);
 			p++;
 		} else {
-			sim_buf_add(out, (const char *)p, n);
+			ck_buf_add(out, (const char *)p, n);
 			p += n;
 		}
 	}
 }
 
 static void
-error_body(struct sim_buf *doc, const char *ns, int gb18030, const char *code, const char *message)
+error_body(struct ck_buf *doc, const char *ns, int gb18030, const char *code, const char *message)
 {
-	sim_buf_printf(doc, "<?xml version=\"1.0\" encoding=\"%s\"?>\n",
-	               gb18030 ? "GB18030" : "UTF-8");
+	ck_buf_printf(doc, "<?xml version=\"1.0\" encoding=\"%s\"?>\n",
+	              gb18030 ? "GB18030" : "UTF-8");
 	if (ns != NULL)
-		sim_buf_printf(doc, "<Error xmlns=\"%s\">", ns);
+		ck_buf_printf(doc, "<Error xmlns=\"%s\">", ns);
 	else
-		sim_buf_puts(doc, "<Error>");
+		ck_buf_puts(doc, "<Error>");
 	kinds_elem(doc, "", "Code", code);
-	struct sim_buf safe = {0};
+	struct ck_buf safe = {0};
 	kinds_safe_text(message != NULL ? message : "", &safe);
 	kinds_elem(doc, "", "Message", safe.failed || safe.data == NULL ? "" : safe.data);
-	sim_buf_release(&safe);
-	sim_buf_puts(doc, "</Error>\n");
+	ck_buf_release(&safe);
+	ck_buf_puts(doc, "</Error>\n");
 }
 
 void
 kinds_error_doc(struct sim_reply *reply, int status, const char *ns, int gb18030, const char *code,
                 const char *message)
 {
-	struct sim_buf doc = {0};
+	struct ck_buf doc = {0};
 	error_body(&doc, ns, gb18030, code, message);
-	sim_buf_release(&reply->body);
+	ck_buf_release(&reply->body);
 	reply->status = status;
 	if (!gb18030) {
 		reply->content_type = "application/xml; charset=utf-8";
@@ -195,7 +195,7 @@ kinds_error_doc(struct sim_reply *reply, int status, const char *ns, int gb18030
 	reply->content_type = "application/xml; charset=GB18030";
 	if (doc.failed || kinds_to_gb18030(doc.data, doc.len, &reply->body) != 0)
 		reply->body.failed = 1;
-	sim_buf_release(&doc);
+	ck_buf_release(&doc);
 }
 
 /* ---- Checking a request ------------------------------------------------------ */
@@ -284,11 +284,11 @@ kinds_route(const struct kind_def *def, const struct sim_request *rq, const char
 static uint64_t
 fingerprint(const struct kind_request *r)
 {
-	struct sim_buf b = {0};
-	sim_buf_printf(&b, "%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f%u", r->case_no, r->court, r->officer,
-	               r->name, r->id_kind, r->scope);
+	struct ck_buf b = {0};
+	ck_buf_printf(&b, "%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f%u", r->case_no, r->court, r->officer,
+	              r->name, r->id_kind, r->scope);
 	uint64_t h = b.failed ? 0 : sim_hash(b.data);
-	sim_buf_release(&b);
+	ck_buf_release(&b);
 	return h;
 }
 
@@ -520,7 +520,7 @@ sim_handle(const struct sim_context *ctx, const struct sim_request *rq, struct s
 void
 sim_render_answer(const struct sim_world *world, const struct sim_instance *instance,
                   const struct sim_subject *subject, const char *request_id, unsigned page,
-                  struct sim_buf *out)
+                  struct ck_buf *out)
 {
 	struct kind_answer a;
 	if (kinds_answer_init(&a, world, instance, subject, subject->id_no, (int)subject->kind,

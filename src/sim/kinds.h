@@ -115,13 +115,13 @@ void kinds_answer_release(struct kind_answer *a);
 
 const char *kinds_status_name(enum sim_status status);
 /* Appends a time (ms since the epoch) at +08:00. */
-void kinds_time(struct sim_buf *b, int64_t ms);
+void kinds_time(struct ck_buf *b, int64_t ms);
 /* Appends <name>text</name> with the text escaped; prefix may be "". */
-void kinds_elem(struct sim_buf *b, const char *prefix, const char *name, const char *text);
+void kinds_elem(struct ck_buf *b, const char *prefix, const char *name, const char *text);
 /* Appends <name>amount</name>. */
-void kinds_elem_amount(struct sim_buf *b, const char *prefix, const char *name, int64_t minor);
+void kinds_elem_amount(struct ck_buf *b, const char *prefix, const char *name, int64_t minor);
 /* Appends <name>YYYY-MM-DD</name>. */
-void kinds_elem_date(struct sim_buf *b, const char *prefix, const char *name, int64_t days);
+void kinds_elem_date(struct ck_buf *b, const char *prefix, const char *name, int64_t days);
 
 /* Writes an <Error><Code/><Message/></Error> document in namespace ns
  * (NULL: none), UTF-8 or GB18030. */
@@ -131,10 +131,10 @@ void kinds_error_doc(struct sim_reply *reply, int status, const char *ns, int gb
 /* Appends text as an XML document can carry it (not yet escaped): broken
  * UTF-8 (a message cut short inside a character) becomes '?', control
  * characters other than tab become blanks. */
-void kinds_safe_text(const char *text, struct sim_buf *out);
+void kinds_safe_text(const char *text, struct ck_buf *out);
 
 /* Converts UTF-8 text to GB18030, appending to out: 0, or -1. */
-int kinds_to_gb18030(const char *text, size_t len, struct sim_buf *out);
+int kinds_to_gb18030(const char *text, size_t len, struct ck_buf *out);
 
 /* Copies at most size - 1 bytes of text (cut at a character boundary). */
 void kinds_copy(char *dst, size_t size, const char *text);
@@ -146,28 +146,28 @@ int kinds_child(const xmlNode *parent, const char *ns, const char *local, char *
 
 void kind_bank_handle(const struct sim_context *ctx, const struct sim_request *rq,
                       struct sim_reply *reply);
-void kind_bank_render(const struct kind_answer *a, struct sim_buf *out);
+void kind_bank_render(const struct kind_answer *a, struct ck_buf *out);
 
 void kind_realestate_handle(const struct sim_context *ctx, const struct sim_request *rq,
                             struct sim_reply *reply);
 /* Appends the GB18030 bytes of the answer. */
-void kind_realestate_render(const struct kind_answer *a, struct sim_buf *out);
+void kind_realestate_render(const struct kind_answer *a, struct ck_buf *out);
 
 void kind_vehicle_handle(const struct sim_context *ctx, const struct sim_request *rq,
                          struct sim_reply *reply);
-void kind_vehicle_render(const struct kind_answer *a, struct sim_buf *out);
+void kind_vehicle_render(const struct kind_answer *a, struct ck_buf *out);
 
 void kind_socialsec_handle(const struct sim_context *ctx, const struct sim_request *rq,
                            struct sim_reply *reply);
 /* The Result document (HTTP 200). */
-void kind_socialsec_render(const struct kind_answer *a, struct sim_buf *out);
+void kind_socialsec_render(const struct kind_answer *a, struct ck_buf *out);
 
 void kind_ecommerce_handle(const struct sim_context *ctx, const struct sim_request *rq,
                            struct sim_reply *reply);
 /* One page (a->page) of page_size items; nothing when the page does not
  * exist. */
 void kind_ecommerce_render(const struct kind_answer *a, unsigned page_size, const char *next_cursor,
-                           struct sim_buf *out);
+                           struct ck_buf *out);
 /* Pages of the answer for page_size items a page (at least 1). */
 unsigned kind_ecommerce_pages(const struct kind_answer *a, unsigned page_size);
 /* The cursor of page (>= 2) of request_id at instance. */

@@ -811,26 +811,26 @@ doc_of(enum sim_kind kind)
 }
 
 static void
-doc_decl(struct sim_buf *b, const struct kind_doc *d)
+doc_decl(struct ck_buf *b, const struct kind_doc *d)
 {
-	sim_buf_printf(b, "<?xml version=\"1.0\" encoding=\"%s\"?>\n", d->encoding);
+	ck_buf_printf(b, "<?xml version=\"1.0\" encoding=\"%s\"?>\n", d->encoding);
 }
 
 /* The opening of an answer echoing request_id (a valid RequestId: nothing
  * in it needs escaping, even inside the vehicle kind's comment). */
 static void
-doc_open(struct sim_buf *b, const struct kind_doc *d, const char *request_id)
+doc_open(struct ck_buf *b, const struct kind_doc *d, const char *request_id)
 {
-	sim_buf_puts(b, d->open);
-	sim_buf_xml(b, request_id);
-	sim_buf_puts(b, d->open_end);
+	ck_buf_puts(b, d->open);
+	ck_buf_xml(b, request_id);
+	ck_buf_puts(b, d->open_end);
 }
 
 /* An error answer for status (500, 503, 429, 401) in the kind's style:
  * <Error> in its namespace and encoding, a SOAP fault for vehicle's 500,
  * and no XML at all for vehicle's other statuses (vehicle.md). */
 static void
-error_doc(enum sim_kind kind, int status, struct sim_buf *b, const char **ctype)
+error_doc(enum sim_kind kind, int status, struct ck_buf *b, const char **ctype)
 {
 	const struct kind_doc *d = doc_of(kind);
 	const char *code = status == 500   ? "INTERNAL"
@@ -843,7 +843,7 @@ error_doc(enum sim_kind kind, int status, struct sim_buf *b, const char **ctype)
 	                                      : "simulated credential refusal";
 	if (kind == SIM_VEHICLE && status == 500) {
 		doc_decl(b, d);
-		sim_buf_printf(
+		ck_buf_printf(
 		    b,
 		    "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">"
 		    "<soap:Body><soap:Fault><faultcode>soap:Server</faultcode>"
@@ -854,45 +854,45 @@ error_doc(enum sim_kind kind, int status, struct sim_buf *b, const char **ctype)
 		return;
 	}
 	if (kind == SIM_VEHICLE) {
-		sim_buf_printf(b, "%s\n", message);
+		ck_buf_printf(b, "%s\n", message);
 		*ctype = "text/plain; charset=utf-8";
 		return;
 	}
 	doc_decl(b, d);
 	if (d->ns != NULL)
-		sim_buf_printf(b, "<Error xmlns=\"%s\">", d->ns);
+		ck_buf_printf(b, "<Error xmlns=\"%s\">", d->ns);
 	else
-		sim_buf_puts(b, "<Error>");
-	sim_buf_printf(b, "<Code>%s</Code><Message>%s</Message></Error>\n", code, message);
+		ck_buf_puts(b, "<Error>");
+	ck_buf_printf(b, "<Code>%s</Code><Message>%s</Message></Error>\n", code, message);
 	*ctype = d->content_type;
 }
 
 /* A hostile or broken answer body (malformed, doctype, bomb). */
 static void
-hostile_doc(enum sim_kind kind, int fault, const char *request_id, struct sim_buf *b)
+hostile_doc(enum sim_kind kind, int fault, const char *request_id, struct ck_buf *b)
 {
 	const struct kind_doc *d = doc_of(kind);
 	doc_decl(b, d);
 	if (fault == SIM_FAULT_DOCTYPE) {
-		sim_buf_printf(
-		    b, "<!DOCTYPE %s [ <!ENTITY leak SYSTEM \"file:///etc/passwd\"> ]>\n", d->root);
+		ck_buf_printf(b, "<!DOCTYPE %s [ <!ENTITY leak SYSTEM \"file:///etc/passwd\"> ]>\n",
+		              d->root);
 	} else if (fault == SIM_FAULT_BOMB) {
-		sim_buf_printf(b, "<!DOCTYPE %s [\n <!ENTITY lol0 \"lol\">\n", d->root);
+		ck_buf_printf(b, "<!DOCTYPE %s [\n <!ENTITY lol0 \"lol\">\n", d->root);
 		for (int i = 1; i <= 9; i++) {
-			sim_buf_printf(b, " <!ENTITY lol%d \"", i);
+			ck_buf_printf(b, " <!ENTITY lol%d \"", i);
 			for (int k = 0; k < 10; k++)
-				sim_buf_printf(b, "&lol%d;", i - 1);
-			sim_buf_puts(b, "\">\n");
+				ck_buf_printf(b, "&lol%d;", i - 1);
+			ck_buf_puts(b, "\">\n");
 		}
-		sim_buf_puts(b, "]>\n");
+		ck_buf_puts(b, "]>\n");
 	}
 	doc_open(b, d, request_id);
 	switch (fault) {
-	case SIM_FAULT_DOCTYPE: sim_buf_puts(b, "<Leak>&leak;</Leak>"); break;
-	case SIM_FAULT_BOMB: sim_buf_puts(b, "<Bomb>&lol9;</Bomb>"); break;
-	default: sim_buf_puts(b, "<Broken><Unclosed>simulated corruption</Broken>"); break;
+	case SIM_FAULT_DOCTYPE: ck_buf_puts(b, "<Leak>&leak;</Leak>"); break;
+	case SIM_FAULT_BOMB: ck_buf_puts(b, "<Bomb>&lol9;</Bomb>"); break;
+	default: ck_buf_puts(b, "<Broken><Unclosed>simulated corruption</Broken>"); break;
 	}
-	sim_buf_puts(b, d->close);
+	ck_buf_puts(b, d->close);
 }
 
 /* ---- Responses made by callbacks ---------------------------------------------- */
@@ -974,7 +974,7 @@ static const char pad_unit[] = "<!-- padding padding padding padding padding pad
 #define PAD_LEN (sizeof pad_unit - 1)
 
 struct oversized {
-	struct sim_buf head, tail;
+	struct ck_buf head, tail;
 	uint64_t units, total;
 };
 
@@ -1013,8 +1013,8 @@ static void
 oversized_free(void *cls)
 {
 	struct oversized *o = cls;
-	sim_buf_release(&o->head);
-	sim_buf_release(&o->tail);
+	ck_buf_release(&o->head);
+	ck_buf_release(&o->tail);
 	free(o);
 }
 
@@ -1027,7 +1027,7 @@ oversized_response(enum sim_kind kind, const char *request_id)
 	const struct kind_doc *d = doc_of(kind);
 	doc_decl(&o->head, d);
 	doc_open(&o->head, d, request_id);
-	sim_buf_puts(&o->tail, d->close);
+	ck_buf_puts(&o->tail, d->close);
 	if (o->head.failed || o->tail.failed) {
 		oversized_free(o);
 		return NULL;
@@ -1044,22 +1044,22 @@ oversized_response(enum sim_kind kind, const char *request_id)
 
 /* A response that owns b's text (b is emptied). */
 static struct MHD_Response *
-buffer_response(struct sim_buf *b)
+buffer_response(struct ck_buf *b)
 {
 	if (b->failed) {
-		sim_buf_release(b);
+		ck_buf_release(b);
 		return NULL;
 	}
 	if (b->len == 0) {
-		sim_buf_release(b);
+		ck_buf_release(b);
 		return MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
 	}
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer_with_free_callback(b->len, b->data, free);
 	if (r == NULL)
-		sim_buf_release(b);
+		ck_buf_release(b);
 	else
-		*b = (struct sim_buf){0};
+		*b = (struct ck_buf){0};
 	return r;
 }
 
@@ -1087,13 +1087,13 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, c
 static enum MHD_Result
 send_text(struct MHD_Connection *conn, unsigned status, const char *ctype, const char *fmt, ...)
 {
-	struct sim_buf b = {0};
+	struct ck_buf b = {0};
 	char line[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	sim_buf_puts(&b, line);
+	ck_buf_puts(&b, line);
 	return send_response(conn, status, buffer_response(&b), ctype, -1);
 }
 
@@ -1105,7 +1105,7 @@ enum route { ROUTE_NONE = 0, ROUTE_INSTANCE, ROUTE_STATS, ROUTE_CLOCK, ROUTE_RES
 struct request {
 	enum route route;
 	struct inst_state *inst;
-	struct sim_buf body;
+	struct ck_buf body;
 	int too_big;
 };
 
@@ -1244,16 +1244,16 @@ serve_instance(struct sim_server *s, struct MHD_Connection *conn, struct request
 
 	unsigned delay = sim_latency_choose(s->world->seed, inst, key, attempt);
 	if (delay > 0 && server_sleep(s, delay) != 0) {
-		sim_buf_release(&reply.body);
+		ck_buf_release(&reply.body);
 		return MHD_NO;
 	}
 
 	struct MHD_Response *resp = NULL;
 	const char *ctype = doc_of(inst->kind)->content_type;
 	int retry_after = -1;
-	struct sim_buf b = {0};
+	struct ck_buf b = {0};
 	switch (fault) {
-	case SIM_FAULT_RESET: sim_buf_release(&reply.body); return reset_connection(conn);
+	case SIM_FAULT_RESET: ck_buf_release(&reply.body); return reset_connection(conn);
 	case SIM_FAULT_500:
 	case SIM_FAULT_503:
 	case SIM_FAULT_429:
@@ -1290,7 +1290,7 @@ serve_instance(struct sim_server *s, struct MHD_Connection *conn, struct request
 			size_t declared = reply.body.len < 64 ? 64 : reply.body.len;
 			t->data = reply.body.data;
 			t->sent = reply.body.len / 2;
-			reply.body = (struct sim_buf){0};
+			reply.body = (struct ck_buf){0};
 			resp = MHD_create_response_from_callback(declared, 4096, truncated_read, t,
 			                                         truncated_free);
 			if (resp == NULL)
@@ -1307,7 +1307,7 @@ serve_instance(struct sim_server *s, struct MHD_Connection *conn, struct request
 		retry_after = reply.retry_after_s;
 		break;
 	}
-	sim_buf_release(&reply.body);
+	ck_buf_release(&reply.body);
 	return send_response(conn, (unsigned)status, resp, ctype, retry_after);
 }
 
@@ -1350,7 +1350,7 @@ serve_control(struct sim_server *s, struct MHD_Connection *conn, struct request 
 	case ROUTE_STATS: {
 		if (strcmp(method, "GET") != 0)
 			return send_text(conn, 405, text, "use GET\n");
-		struct sim_buf b = {0};
+		struct ck_buf b = {0};
 		sim_server_stats(s, &b);
 		return send_response(conn, 200, buffer_response(&b), "application/json", -1);
 	}
@@ -1408,7 +1408,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	}
 	if (*upload_data_size > 0) {
 		if (!r->too_big && r->body.len + *upload_data_size <= s->max_body)
-			sim_buf_add(&r->body, upload_data, *upload_data_size);
+			ck_buf_add(&r->body, upload_data, *upload_data_size);
 		else
 			r->too_big = 1;
 		*upload_data_size = 0;
@@ -1445,7 +1445,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	struct request *r = *con_cls;
 	if (r != NULL) {
-		sim_buf_release(&r->body);
+		ck_buf_release(&r->body);
 		free(r);
 		*con_cls = NULL;
 	}
@@ -1477,15 +1477,15 @@ read_pem(const char *path, char **out, char *err)
 	FILE *f = fopen(path, "rb");
 	if (f == NULL)
 		return ck_fail(err, CK_E_IO, "%s: cannot open: %s", path, strerror(errno));
-	struct sim_buf b = {0};
+	struct ck_buf b = {0};
 	char chunk[4096];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < ((size_t)1 << 20))
-		sim_buf_add(&b, chunk, n);
+		ck_buf_add(&b, chunk, n);
 	int bad = ferror(f);
 	fclose(f);
 	if (bad || b.failed || b.len == 0) {
-		sim_buf_release(&b);
+		ck_buf_release(&b);
 		return ck_fail(err, CK_E_IO, "%s: cannot read, or empty", path);
 	}
 	*out = b.data;
@@ -1529,7 +1529,7 @@ sim_server_advance(struct sim_server *server, int64_t seconds, char *err)
 }
 
 void
-sim_server_stats(struct sim_server *s, struct sim_buf *out)
+sim_server_stats(struct sim_server *s, struct ck_buf *out)
 {
 	int64_t now = sim_server_now_ms(s);
 	char text[CK_TIME_BUF] = "";
@@ -1539,41 +1539,40 @@ sim_server_stats(struct sim_server *s, struct sim_buf *out)
 	int64_t offset = s->offset_ms;
 	uint64_t unrouted = s->unrouted, refused = s->tls_refused;
 	pthread_mutex_unlock(&s->misc);
-	sim_buf_printf(out,
-	               "{\"now\":\"%s\",\"now_ms\":%lld,\"clock_offset_ms\":%lld,"
-	               "\"unrouted\":%llu,\"tls_refused\":%llu,\"instances\":{",
-	               text, (long long)now, (long long)offset, (unsigned long long)unrouted,
-	               (unsigned long long)refused);
+	ck_buf_printf(out,
+	              "{\"now\":\"%s\",\"now_ms\":%lld,\"clock_offset_ms\":%lld,"
+	              "\"unrouted\":%llu,\"tls_refused\":%llu,\"instances\":{",
+	              text, (long long)now, (long long)offset, (unsigned long long)unrouted,
+	              (unsigned long long)refused);
 	for (size_t i = 0; i < s->n_states; i++) {
 		struct inst_state *st = &s->states[i];
 		pthread_mutex_lock(&st->lock);
-		sim_buf_puts(out, i ? ",\n\"" : "\n\"");
-		sim_buf_json(out, st->instance->id);
-		sim_buf_printf(
-		    out,
-		    "\":{\"kind\":\"%s\",\"requests\":%llu,\"distinct_request_ids\":%llu,"
-		    "\"repeats\":%llu,\"by_status\":{",
-		    sim_kind_name(st->instance->kind), (unsigned long long)st->requests,
-		    (unsigned long long)st->count, (unsigned long long)st->repeats);
+		ck_buf_puts(out, i ? ",\n\"" : "\n\"");
+		ck_buf_json(out, st->instance->id);
+		ck_buf_printf(out,
+		              "\":{\"kind\":\"%s\",\"requests\":%llu,\"distinct_request_ids\":%llu,"
+		              "\"repeats\":%llu,\"by_status\":{",
+		              sim_kind_name(st->instance->kind), (unsigned long long)st->requests,
+		              (unsigned long long)st->count, (unsigned long long)st->repeats);
 		int first = 1;
 		for (int c = 0; c < STATUS_MAX; c++) {
 			if (st->by_status[c] == 0)
 				continue;
-			sim_buf_printf(out, "%s\"%d\":%llu", first ? "" : ",", c,
-			               (unsigned long long)st->by_status[c]);
+			ck_buf_printf(out, "%s\"%d\":%llu", first ? "" : ",", c,
+			              (unsigned long long)st->by_status[c]);
 			first = 0;
 		}
-		sim_buf_printf(
+		ck_buf_printf(
 		    out, "},\"hammering\":%llu,\"discrepancies\":%llu,\"faults_injected\":{",
 		    (unsigned long long)st->hammering, (unsigned long long)st->discrepancies);
 		for (int c = 0; c < SIM_FAULT_COUNT_; c++)
-			sim_buf_printf(out, "%s\"%s\":%llu", c ? "," : "",
-			               sim_fault_name((enum sim_fault)c),
-			               (unsigned long long)st->faults[c]);
-		sim_buf_puts(out, "}}");
+			ck_buf_printf(out, "%s\"%s\":%llu", c ? "," : "",
+			              sim_fault_name((enum sim_fault)c),
+			              (unsigned long long)st->faults[c]);
+		ck_buf_puts(out, "}}");
 		pthread_mutex_unlock(&st->lock);
 	}
-	sim_buf_puts(out, "\n}}\n");
+	ck_buf_puts(out, "\n}}\n");
 }
 
 void

@@ -63,7 +63,7 @@ int64_t sim_server_now_ms(struct sim_server *server);
 int sim_server_advance(struct sim_server *server, int64_t seconds, char *err);
 
 /* Appends the stats document (GET /_stats) to out. */
-void sim_server_stats(struct sim_server *server, struct sim_buf *out);
+void sim_server_stats(struct sim_server *server, struct ck_buf *out);
 /* Zeroes every counter; the RequestId registry (and so distinct counts and
  * idempotency) is kept. */
 void sim_server_reset_stats(struct sim_server *server);

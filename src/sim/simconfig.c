@@ -14,45 +14,45 @@
 #include <string.h>
 
 static void
-element(struct sim_buf *b, const char *indent, const char *name, const char *text)
+element(struct ck_buf *b, const char *indent, const char *name, const char *text)
 {
-	sim_buf_printf(b, "%s<%s>", indent, name);
-	sim_buf_xml(b, text);
-	sim_buf_printf(b, "</%s>\n", name);
+	ck_buf_printf(b, "%s<%s>", indent, name);
+	ck_buf_xml(b, text);
+	ck_buf_printf(b, "</%s>\n", name);
 }
 
 static void
-defaults(struct sim_buf *b)
+defaults(struct ck_buf *b)
 {
-	sim_buf_puts(b, "  <Defaults>\n"
-	                "    <MaxInFlight>8</MaxInFlight>\n"
-	                "    <RatePerSecond>200</RatePerSecond>\n"
-	                "    <ConnectTimeoutMs>10000</ConnectTimeoutMs>\n"
-	                "    <TotalTimeoutMs>30000</TotalTimeoutMs>\n"
-	                "    <Retries>5</Retries>\n"
-	                "  </Defaults>\n");
+	ck_buf_puts(b, "  <Defaults>\n"
+	               "    <MaxInFlight>8</MaxInFlight>\n"
+	               "    <RatePerSecond>200</RatePerSecond>\n"
+	               "    <ConnectTimeoutMs>10000</ConnectTimeoutMs>\n"
+	               "    <TotalTimeoutMs>30000</TotalTimeoutMs>\n"
+	               "    <Retries>5</Retries>\n"
+	               "  </Defaults>\n");
 }
 
 static void
-institution(struct sim_buf *b, const struct sim_instance *in, const char *base, size_t base_len)
+institution(struct ck_buf *b, const struct sim_instance *in, const char *base, size_t base_len)
 {
-	sim_buf_puts(b, "  <Institution id=\"");
-	sim_buf_xml(b, in->id);
-	sim_buf_printf(b, "\" kind=\"%s\" enabled=\"true\">\n", sim_kind_name(in->kind));
+	ck_buf_puts(b, "  <Institution id=\"");
+	ck_buf_xml(b, in->id);
+	ck_buf_printf(b, "\" kind=\"%s\" enabled=\"true\">\n", sim_kind_name(in->kind));
 	element(b, "    ", "Name", in->name);
-	sim_buf_puts(b, "    <BaseUrl>");
-	struct sim_buf url = {0};
-	sim_buf_add(&url, base, base_len);
-	sim_buf_puts(&url, "/");
-	sim_buf_puts(&url, in->id);
-	sim_buf_xml(b, url.failed ? "" : url.data);
+	ck_buf_puts(b, "    <BaseUrl>");
+	struct ck_buf url = {0};
+	ck_buf_add(&url, base, base_len);
+	ck_buf_puts(&url, "/");
+	ck_buf_puts(&url, in->id);
+	ck_buf_xml(b, url.failed ? "" : url.data);
 	if (url.failed)
 		b->failed = 1;
-	sim_buf_release(&url);
-	sim_buf_puts(b, "</BaseUrl>\n");
+	ck_buf_release(&url);
+	ck_buf_puts(b, "</BaseUrl>\n");
 	if (in->kind == SIM_REALESTATE)
 		element(b, "    ", "District", in->district);
-	sim_buf_puts(b, "  </Institution>\n");
+	ck_buf_puts(b, "  </Institution>\n");
 }
 
 int
@@ -66,21 +66,21 @@ sim_write_config(const struct sim_world *world, const char *base_url, FILE *out,
 	size_t base_len = strlen(base_url);
 	while (base_len > 0 && base_url[base_len - 1] == '/')
 		base_len--;
-	struct sim_buf b = {0};
-	sim_buf_printf(&b,
-	               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	               "<!-- The institutions of chakong-sim (seed %llu). -->\n"
-	               "<Config xmlns=\"urn:chakong:config:1\">\n",
-	               (unsigned long long)world->seed);
+	struct ck_buf b = {0};
+	ck_buf_printf(&b,
+	              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	              "<!-- The institutions of chakong-sim (seed %llu). -->\n"
+	              "<Config xmlns=\"urn:chakong:config:1\">\n",
+	              (unsigned long long)world->seed);
 	defaults(&b);
 	for (size_t i = 0; i < world->n_instances; i++)
 		institution(&b, &world->instances[i], base_url, base_len);
-	sim_buf_puts(&b, "</Config>\n");
+	ck_buf_puts(&b, "</Config>\n");
 	int rc = CK_OK;
 	if (b.failed)
 		rc = ck_fail(err, CK_E_NOMEM, "no memory for the configuration");
 	else if (fwrite(b.data, 1, b.len, out) != b.len || fflush(out) != 0)
 		rc = ck_fail(err, CK_E_IO, "cannot write the configuration");
-	sim_buf_release(&b);
+	ck_buf_release(&b);
 	return rc;
 }

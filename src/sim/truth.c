@@ -18,350 +18,350 @@
 #include <string.h>
 
 static void
-key(struct sim_buf *b, const char *name)
+key(struct ck_buf *b, const char *name)
 {
-	sim_buf_printf(b, "\"%s\":", name);
+	ck_buf_printf(b, "\"%s\":", name);
 }
 
 static void
-str_field(struct sim_buf *b, const char *name, const char *value)
+str_field(struct ck_buf *b, const char *name, const char *value)
 {
 	key(b, name);
-	sim_buf_puts(b, "\"");
-	sim_buf_json(b, value);
-	sim_buf_puts(b, "\"");
+	ck_buf_puts(b, "\"");
+	ck_buf_json(b, value);
+	ck_buf_puts(b, "\"");
 }
 
 static void
-int_field(struct sim_buf *b, const char *name, int64_t value)
+int_field(struct ck_buf *b, const char *name, int64_t value)
 {
 	key(b, name);
-	sim_buf_printf(b, "%lld", (long long)value);
+	ck_buf_printf(b, "%lld", (long long)value);
 }
 
 static void
-date_field(struct sim_buf *b, const char *name, int64_t days)
+date_field(struct ck_buf *b, const char *name, int64_t days)
 {
 	key(b, name);
-	sim_buf_puts(b, "\"");
-	sim_buf_date(b, days);
-	sim_buf_puts(b, "\"");
+	ck_buf_puts(b, "\"");
+	ck_buf_date(b, days);
+	ck_buf_puts(b, "\"");
 }
 
 static void
-month_field(struct sim_buf *b, const char *name, int year, int month)
+month_field(struct ck_buf *b, const char *name, int year, int month)
 {
 	key(b, name);
-	sim_buf_printf(b, "\"%04d-%02d\"", year, month);
+	ck_buf_printf(b, "\"%04d-%02d\"", year, month);
 }
 
 /* ---- Banks ------------------------------------------------------------------ */
 
 static void
-freeze_json(struct sim_buf *b, const struct sim_freeze *f, const char *currency)
+freeze_json(struct ck_buf *b, const struct sim_freeze *f, const char *currency)
 {
-	sim_buf_puts(b, "{");
+	ck_buf_puts(b, "{");
 	str_field(b, "authority", f->authority);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "ref", f->ref);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	int_field(b, "amount", f->amount);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "currency", currency);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	int_field(b, "seq", f->seq);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	date_field(b, "expires_on", f->expires_on);
-	sim_buf_puts(b, "}");
+	ck_buf_puts(b, "}");
 }
 
 static void
-account_json(struct sim_buf *b, const struct sim_account *a)
+account_json(struct ck_buf *b, const struct sim_account *a)
 {
-	sim_buf_puts(b, "{");
+	ck_buf_puts(b, "{");
 	str_field(b, "id", a->id);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "type", a->type);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "currency", a->currency);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "status", a->status);
 	if (a->branch[0]) {
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		str_field(b, "branch", a->branch);
 	}
 	if (a->opened_on >= 0) {
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		date_field(b, "opened_on", a->opened_on);
 	}
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	int_field(b, "book", a->book);
 	if (a->has_available) {
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		int_field(b, "available", a->available);
 	}
-	sim_buf_puts(b, ",\"freezes\":[");
+	ck_buf_puts(b, ",\"freezes\":[");
 	for (size_t i = 0; i < a->n_freezes; i++) {
 		if (i)
-			sim_buf_puts(b, ",");
+			ck_buf_puts(b, ",");
 		freeze_json(b, &a->freezes[i], a->currency);
 	}
-	sim_buf_puts(b, "]}");
+	ck_buf_puts(b, "]}");
 }
 
 static void
-wealth_json(struct sim_buf *b, const struct sim_wealth *w)
+wealth_json(struct ck_buf *b, const struct sim_wealth *w)
 {
-	sim_buf_puts(b, "{");
+	ck_buf_puts(b, "{");
 	str_field(b, "product_id", w->product_id);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "product_name", w->product_name);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	int_field(b, "market_value", w->market_value);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "currency", w->currency);
 	if (w->matures_on >= 0) {
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		date_field(b, "matures_on", w->matures_on);
 	}
-	sim_buf_puts(b, "}");
+	ck_buf_puts(b, "}");
 }
 
 static void
-bank_json(struct sim_buf *b, const struct sim_holding *h)
+bank_json(struct ck_buf *b, const struct sim_holding *h)
 {
-	sim_buf_puts(b, ",\"accounts\":[");
+	ck_buf_puts(b, ",\"accounts\":[");
 	for (size_t i = 0; i < h->n_accounts; i++) {
 		if (i)
-			sim_buf_puts(b, ",");
+			ck_buf_puts(b, ",");
 		account_json(b, &h->accounts[i]);
 	}
-	sim_buf_puts(b, "],\"wealth\":[");
+	ck_buf_puts(b, "],\"wealth\":[");
 	for (size_t i = 0; i < h->n_wealth; i++) {
 		if (i)
-			sim_buf_puts(b, ",");
+			ck_buf_puts(b, ",");
 		wealth_json(b, &h->wealth[i]);
 	}
-	sim_buf_puts(b, "]");
+	ck_buf_puts(b, "]");
 }
 
 /* ---- Real estate ------------------------------------------------------------ */
 
 static void
-mortgage_json(struct sim_buf *b, const struct sim_mortgage *m)
+mortgage_json(struct ck_buf *b, const struct sim_mortgage *m)
 {
-	sim_buf_puts(b, "{");
+	ck_buf_puts(b, "{");
 	str_field(b, "holder", m->holder);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	int_field(b, "secured", m->secured);
-	sim_buf_puts(b, ",\"currency\":\"CNY\",");
+	ck_buf_puts(b, ",\"currency\":\"CNY\",");
 	date_field(b, "starts_on", m->starts_on);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	date_field(b, "ends_on", m->ends_on);
-	sim_buf_puts(b, "}");
+	ck_buf_puts(b, "}");
 }
 
 static void
-seizure_json(struct sim_buf *b, const struct sim_seizure *z)
+seizure_json(struct ck_buf *b, const struct sim_seizure *z)
 {
-	sim_buf_puts(b, "{");
+	ck_buf_puts(b, "{");
 	str_field(b, "authority", z->authority);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "ref", z->ref);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "type", z->queued ? "轮候查封" : "查封");
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	int_field(b, "position", z->position);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	date_field(b, "starts_on", z->starts_on);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	date_field(b, "ends_on", z->ends_on);
-	sim_buf_puts(b, "}");
+	ck_buf_puts(b, "}");
 }
 
 static void
-property_json(struct sim_buf *b, const struct sim_property *p)
+property_json(struct ck_buf *b, const struct sim_property *p)
 {
 	static const char *const suffixes[] = {"", "㎡", "平方米"};
-	sim_buf_puts(b, "{");
+	ck_buf_puts(b, "{");
 	str_field(b, "unit_id", p->unit_id);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "certificate", p->certificate);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "location", p->location);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "use", p->use);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	int_field(b, "area", p->area);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "area_suffix", suffixes[p->area_suffix % 3]);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "ownership", p->ownership);
 	if (p->share[0]) {
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		str_field(b, "share", p->share);
 	}
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	date_field(b, "registered_on", p->registered_on);
-	sim_buf_puts(b, ",\"mortgages\":[");
+	ck_buf_puts(b, ",\"mortgages\":[");
 	for (size_t i = 0; i < p->n_mortgages; i++) {
 		if (i)
-			sim_buf_puts(b, ",");
+			ck_buf_puts(b, ",");
 		mortgage_json(b, &p->mortgages[i]);
 	}
-	sim_buf_puts(b, "],\"seizures\":[");
+	ck_buf_puts(b, "],\"seizures\":[");
 	for (size_t i = 0; i < p->n_seizures; i++) {
 		if (i)
-			sim_buf_puts(b, ",");
+			ck_buf_puts(b, ",");
 		seizure_json(b, &p->seizures[i]);
 	}
-	sim_buf_puts(b, "]}");
+	ck_buf_puts(b, "]}");
 }
 
 static void
-realestate_json(struct sim_buf *b, const struct sim_holding *h)
+realestate_json(struct ck_buf *b, const struct sim_holding *h)
 {
-	sim_buf_puts(b, ",\"properties\":[");
+	ck_buf_puts(b, ",\"properties\":[");
 	for (size_t i = 0; i < h->n_properties; i++) {
 		if (i)
-			sim_buf_puts(b, ",");
+			ck_buf_puts(b, ",");
 		property_json(b, &h->properties[i]);
 	}
-	sim_buf_puts(b, "]");
+	ck_buf_puts(b, "]");
 }
 
 /* ---- Vehicles, social insurance ---------------------------------------------------- */
 
 static void
-vehicle_json(struct sim_buf *b, const struct sim_vehicle *v)
+vehicle_json(struct ck_buf *b, const struct sim_vehicle *v)
 {
-	sim_buf_puts(b, "{");
+	ck_buf_puts(b, "{");
 	str_field(b, "plate_kind", v->plate_kind);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "plate", v->plate);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "vin", v->vin);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "brand", v->brand);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "model", v->model);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	date_field(b, "registered_on", v->registered_on);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "status", v->status);
-	sim_buf_printf(b, ",\"mortgaged\":%s}", v->mortgaged ? "true" : "false");
+	ck_buf_printf(b, ",\"mortgaged\":%s}", v->mortgaged ? "true" : "false");
 }
 
 static void
-vehicles_json(struct sim_buf *b, const struct sim_holding *h)
+vehicles_json(struct ck_buf *b, const struct sim_holding *h)
 {
-	sim_buf_puts(b, ",\"vehicles\":[");
+	ck_buf_puts(b, ",\"vehicles\":[");
 	for (size_t i = 0; i < h->n_vehicles; i++) {
 		if (i)
-			sim_buf_puts(b, ",");
+			ck_buf_puts(b, ",");
 		vehicle_json(b, &h->vehicles[i]);
 	}
-	sim_buf_puts(b, "]");
+	ck_buf_puts(b, "]");
 }
 
 static void
-employment_json(struct sim_buf *b, const struct sim_employment *e)
+employment_json(struct ck_buf *b, const struct sim_employment *e)
 {
-	sim_buf_puts(b, "{");
+	ck_buf_puts(b, "{");
 	str_field(b, "employer", e->employer);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "employer_code", e->employer_code);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "insurance", e->insurance);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	int_field(b, "monthly_base", e->monthly_base);
-	sim_buf_puts(b, ",\"currency\":\"CNY\",");
+	ck_buf_puts(b, ",\"currency\":\"CNY\",");
 	str_field(b, "state", e->state);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	month_field(b, "since", e->since_year, e->since_month);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	month_field(b, "last_paid", e->last_paid_year, e->last_paid_month);
-	sim_buf_puts(b, "}");
+	ck_buf_puts(b, "}");
 }
 
 static void
-socialsec_json(struct sim_buf *b, const struct sim_holding *h)
+socialsec_json(struct ck_buf *b, const struct sim_holding *h)
 {
-	sim_buf_puts(b, ",\"employments\":[");
+	ck_buf_puts(b, ",\"employments\":[");
 	for (size_t i = 0; i < h->n_employments; i++) {
 		if (i)
-			sim_buf_puts(b, ",");
+			ck_buf_puts(b, ",");
 		employment_json(b, &h->employments[i]);
 	}
-	sim_buf_puts(b, "]");
+	ck_buf_puts(b, "]");
 	if (h->pension.present) {
-		sim_buf_puts(b, ",\"pension\":{");
+		ck_buf_puts(b, ",\"pension\":{");
 		int_field(b, "monthly", h->pension.monthly);
-		sim_buf_puts(b, ",\"currency\":\"CNY\",");
+		ck_buf_puts(b, ",\"currency\":\"CNY\",");
 		str_field(b, "paying_bank", h->pension.paying_bank);
-		sim_buf_puts(b, "}");
+		ck_buf_puts(b, "}");
 	}
 }
 
 /* ---- E-commerce ------------------------------------------------------------------ */
 
 static void
-item_json(struct sim_buf *b, const struct sim_item *it)
+item_json(struct ck_buf *b, const struct sim_item *it)
 {
 	switch (it->type) {
 	case SIM_ITEM_ACCOUNT:
-		sim_buf_puts(b, "{\"type\":\"account\",");
+		ck_buf_puts(b, "{\"type\":\"account\",");
 		str_field(b, "user_id", it->user_id);
 		if (it->mobile[0]) {
-			sim_buf_puts(b, ",");
+			ck_buf_puts(b, ",");
 			str_field(b, "mobile", it->mobile);
 		}
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		int_field(b, "balance", it->balance);
 		if (it->has_fund) {
-			sim_buf_puts(b, ",");
+			ck_buf_puts(b, ",");
 			int_field(b, "fund_balance", it->fund_balance);
 		}
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		int_field(b, "frozen", it->frozen);
-		sim_buf_puts(b, ",\"currency\":\"CNY\"}");
+		ck_buf_puts(b, ",\"currency\":\"CNY\"}");
 		break;
 	case SIM_ITEM_CARD:
-		sim_buf_puts(b, "{\"type\":\"card\",");
+		ck_buf_puts(b, "{\"type\":\"card\",");
 		str_field(b, "bank", it->bank);
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		str_field(b, "card_tail", it->card_tail);
-		sim_buf_puts(b, "}");
+		ck_buf_puts(b, "}");
 		break;
 	case SIM_ITEM_ADDRESS:
-		sim_buf_puts(b, "{\"type\":\"address\",");
+		ck_buf_puts(b, "{\"type\":\"address\",");
 		str_field(b, "text", it->address);
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		date_field(b, "last_used_on", it->last_used_on);
-		sim_buf_puts(b, "}");
+		ck_buf_puts(b, "}");
 		break;
 	case SIM_ITEM_SPENDING:
-		sim_buf_puts(b, "{\"type\":\"spending\",");
+		ck_buf_puts(b, "{\"type\":\"spending\",");
 		str_field(b, "period", it->period);
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		int_field(b, "total", it->total);
-		sim_buf_printf(b,
-		               ",\"currency\":\"CNY\",\"flights\":%d,\"hotels\":%d,\"luxury\":%d}",
-		               it->flights, it->hotels, it->luxury);
+		ck_buf_printf(b,
+		              ",\"currency\":\"CNY\",\"flights\":%d,\"hotels\":%d,\"luxury\":%d}",
+		              it->flights, it->hotels, it->luxury);
 		break;
 	}
 }
 
 static void
-ecommerce_json(struct sim_buf *b, const struct sim_holding *h)
+ecommerce_json(struct ck_buf *b, const struct sim_holding *h)
 {
-	sim_buf_puts(b, ",\"items\":[");
+	ck_buf_puts(b, ",\"items\":[");
 	for (size_t i = 0; i < h->n_items; i++) {
 		if (i)
-			sim_buf_puts(b, ",");
+			ck_buf_puts(b, ",");
 		item_json(b, &h->items[i]);
 	}
-	sim_buf_puts(b, "]");
+	ck_buf_puts(b, "]");
 }
 
 /* ---- The world ------------------------------------------------------------------- */
@@ -375,11 +375,11 @@ status_name(enum sim_status status)
 }
 
 static void
-holding_json(struct sim_buf *b, const struct sim_instance *in, const struct sim_holding *h)
+holding_json(struct ck_buf *b, const struct sim_instance *in, const struct sim_holding *h)
 {
 	str_field(b, "status", status_name(h->status));
 	if (h->status == SIM_SUBJECT_MISMATCH) {
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		str_field(b, "registered_name", h->registered_name);
 	}
 	if (h->status == SIM_NOT_FOUND)
@@ -395,15 +395,15 @@ holding_json(struct sim_buf *b, const struct sim_instance *in, const struct sim_
 }
 
 static int
-subject_json(const struct sim_world *w, const struct sim_subject *s, struct sim_buf *b)
+subject_json(const struct sim_world *w, const struct sim_subject *s, struct ck_buf *b)
 {
-	sim_buf_puts(b, "{");
+	ck_buf_puts(b, "{");
 	str_field(b, "id_no", s->id_no);
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "kind", s->kind == CK_SUBJECT_PERSON ? "person" : "org");
-	sim_buf_puts(b, ",");
+	ck_buf_puts(b, ",");
 	str_field(b, "name", s->name);
-	sim_buf_puts(b, ",\"instances\":{");
+	ck_buf_puts(b, ",\"instances\":{");
 	int first = 1;
 	for (size_t i = 0; i < w->n_instances; i++) {
 		const struct sim_instance *in = &w->instances[i];
@@ -413,43 +413,43 @@ subject_json(const struct sim_world *w, const struct sim_subject *s, struct sim_
 		int rc = sim_world_holding(w, in, s, &h);
 		if (rc != CK_OK)
 			return rc;
-		sim_buf_printf(b, "%s\"", first ? "" : ",");
-		sim_buf_json(b, in->id);
-		sim_buf_puts(b, "\":{");
+		ck_buf_printf(b, "%s\"", first ? "" : ",");
+		ck_buf_json(b, in->id);
+		ck_buf_puts(b, "\":{");
 		holding_json(b, in, &h);
-		sim_buf_puts(b, "}");
+		ck_buf_puts(b, "}");
 		sim_holding_release(&h);
 		first = 0;
 	}
-	sim_buf_puts(b, "}}");
+	ck_buf_puts(b, "}}");
 	return b->failed ? CK_E_NOMEM : CK_OK;
 }
 
 static void
-instances_json(const struct sim_world *w, struct sim_buf *b)
+instances_json(const struct sim_world *w, struct ck_buf *b)
 {
-	sim_buf_puts(b, "\"instances\":[\n");
+	ck_buf_puts(b, "\"instances\":[\n");
 	for (size_t i = 0; i < w->n_instances; i++) {
 		const struct sim_instance *in = &w->instances[i];
-		sim_buf_puts(b, "{");
+		ck_buf_puts(b, "{");
 		str_field(b, "id", in->id);
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		str_field(b, "kind", sim_kind_name(in->kind));
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		str_field(b, "name", in->name);
-		sim_buf_puts(b, ",");
+		ck_buf_puts(b, ",");
 		str_field(b, "code", in->code);
 		if (in->district[0]) {
-			sim_buf_puts(b, ",");
+			ck_buf_puts(b, ",");
 			str_field(b, "district", in->district);
 		}
-		sim_buf_puts(b, i + 1 < w->n_instances ? "},\n" : "}\n");
+		ck_buf_puts(b, i + 1 < w->n_instances ? "},\n" : "}\n");
 	}
-	sim_buf_puts(b, "],\n");
+	ck_buf_puts(b, "],\n");
 }
 
 static int
-flush(struct sim_buf *b, FILE *out, char *err)
+flush(struct ck_buf *b, FILE *out, char *err)
 {
 	if (b->failed)
 		return ck_fail(err, CK_E_NOMEM, "no memory for the ground truth");
@@ -464,12 +464,12 @@ sim_write_truth(const struct sim_world *world, FILE *out, char *err)
 {
 	if (world == NULL || out == NULL)
 		return ck_fail(err, CK_E_USAGE, "sim_write_truth: world or out is NULL");
-	struct sim_buf b = {0};
-	sim_buf_printf(&b, "{\"seed\":%llu,\"reference_date\":\"", (unsigned long long)world->seed);
-	sim_buf_date(&b, simd_reference_day());
-	sim_buf_puts(&b, "\",\n");
+	struct ck_buf b = {0};
+	ck_buf_printf(&b, "{\"seed\":%llu,\"reference_date\":\"", (unsigned long long)world->seed);
+	ck_buf_date(&b, simd_reference_day());
+	ck_buf_puts(&b, "\",\n");
 	instances_json(world, &b);
-	sim_buf_puts(&b, "\"subjects\":[\n");
+	ck_buf_puts(&b, "\"subjects\":[\n");
 	int rc = flush(&b, out, err);
 	for (size_t i = 0; rc == CK_OK && i < world->n_subjects; i++) {
 		rc = subject_json(world, &world->subjects[i], &b);
@@ -477,15 +477,15 @@ sim_write_truth(const struct sim_world *world, FILE *out, char *err)
 			ck_fail(err, rc, "cannot describe subject %zu", i);
 			break;
 		}
-		sim_buf_puts(&b, i + 1 < world->n_subjects ? ",\n" : "\n");
+		ck_buf_puts(&b, i + 1 < world->n_subjects ? ",\n" : "\n");
 		rc = flush(&b, out, err);
 	}
 	if (rc == CK_OK) {
-		sim_buf_puts(&b, "]}\n");
+		ck_buf_puts(&b, "]}\n");
 		rc = flush(&b, out, err);
 	}
 	if (rc == CK_OK && fflush(out) != 0)
 		rc = ck_fail(err, CK_E_IO, "cannot write the ground truth");
-	sim_buf_release(&b);
+	ck_buf_release(&b);
 	return rc;
 }
