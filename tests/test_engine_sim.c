@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_engine_sim.c: the engine against the simulator on loopback: cases
+ * generated from the simulated population are imported and run to
+ * completion, then the store is compared with what the simulator holds,
+ * query by query and record by record (statuses; accounts, balances and
+ * freezes; wealth; property units with mortgages and seizures; vehicles
+ * and their status letters; wallets and funds; employers, pensions, cards,
+ * addresses and spending).  Then the same with transient faults: the
+ * answers converge to the same truth and the simulator saw exactly one
+ * RequestId per query.
+ */
+#include "testutil.h"
+#include "server.h"
+#include "sim.h"
+#include "chakong/config.h"
+#include "chakong/error.h"
+#include "chakong/filing.h"
+#include "chakong/sched.h"
+#include "chakong/store.h"
+#include "chakong/xmlsafe.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+#define SEED     20241
+#define SUBJECTS 400
+#define CASES    120
+
+struct fixture {
+	char *dir, *db;
+	struct sim_world *world;
+	struct sim_server *server;
+	struct ck_xsd_set *xsd;
+	struct ck_store *st;
+	struct ck_config *cfg;
+	sqlite3 *h; /* a reader of the store */
+};
+
+static void
+start(struct fixture *f, int faults)
+{
+	char err[CK_ERR_SIZE] = "";
+	f->dir = ck_test_tmpdir();
+	f->db = ck_test_path(f->dir, "engine.db");
+	assert_int_equal(sim_world_new(SEED, SUBJECTS, &f->world, err), CK_OK);
+	for (size_t i = 0; faults && i < f->world->n_instances; i++) {
+		struct sim_behaviour *b = &f->world->instances[i].behaviour;
+		b->fault_permille[SIM_FAULT_500] = 100;
+		b->fault_permille[SIM_FAULT_503] = 50;
+		b->fault_permille[SIM_FAULT_429] = 50;
+		b->fault_permille[SIM_FAULT_RESET] = 40;
+		b->fault_permille[SIM_FAULT_TRUNCATED] = 40;
+		b->fault_permille[SIM_FAULT_STALL] = 20;
+		b->retry_after_s = 1;
+	}
+	struct sim_server_opts so = {0};
+	if (sim_server_start(f->world, &so, &f->server, err) != CK_OK)
+		fail_msg("simulator: %s", err);
+
+	/* The simulator's configuration, as the engine loads it, with short
+	 * timeouts and backoff so that faults settle quickly. */
+	char base[64], *config = ck_test_path(f->dir, "chakong.xml");
+	snprintf(base, sizeof base, "http://127.0.0.1:%u", sim_server_port(f->server));
+	FILE *out = fopen(config, "w");
+	assert_non_null(out);
+	assert_int_equal(sim_write_config(f->world, base, out, err), CK_OK);
+	fclose(out);
+	assert_int_equal(ck_xsd_set_new(&f->xsd, NULL), CK_OK);
+	if (ck_config_load(config, f->xsd, &f->cfg, err) != CK_OK)
+		fail_msg("config: %s", err);
+	for (size_t i = 0; i < f->cfg->n_insts; i++) {
+		struct ck_inst_config *c = &f->cfg->insts[i];
+		c->total_timeout_ms = 1500;
+		c->backoff_base_ms = 20;
+		c->backoff_max_ms = 200;
+		c->breaker_cooldown_ms = 100;
+		c->retries = 40;
+		c->rate_x100 = 0;
+		c->max_in_flight = 8;
+	}
+	free(config);
+
+	/* Cases from the population, imported as the nightly job would. */
+	struct sim_filings_opts fo = {.cases = CASES, .multi_debtor_permille = 300};
+	char *csv = NULL;
+	size_t csv_len = 0;
+	FILE *mem = open_memstream(&csv, &csv_len);
+	assert_int_equal(sim_write_filings(f->world, &fo, mem, err), CK_OK);
+	fclose(mem);
+	assert_int_equal(ck_store_open(f->db, &f->st, NULL), CK_OK);
+	struct ck_filing_opts io = {.now = 1709600000};
+	struct ck_filing_stats fs;
+	if (ck_filing_import_buffer(f->st, f->xsd, "filings.csv", csv, csv_len, &io, NULL, NULL,
+	                            &fs, err) != CK_OK)
+		fail_msg("import: %s", err);
+	assert_int_equal(fs.cases_rejected, 0);
+	free(csv);
+	assert_int_equal(sqlite3_open_v2(f->db, &f->h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+}
+
+static void
+stop(struct fixture *f)
+{
+	sqlite3_close(f->h);
+	ck_store_close(f->st);
+	ck_config_free(f->cfg);
+	ck_xsd_set_free(f->xsd);
+	sim_server_stop(f->server);
+	sim_world_free(f->world);
+	ck_test_rmtree(f->dir);
+	free(f->db);
+	free(f->dir);
+}
+
+static void
+run_to_completion(struct fixture *f, struct ck_run_stats *stats)
+{
+	struct ck_clock clock;
+	ck_clock_fixed(&clock, 1709600000); /* 2024-03-05 */
+	struct ck_sched_opts opts = {.wait = 1, .max_time_s = 240, .seed = 7};
+	char err[CK_ERR_SIZE] = "";
+	if (ck_sched_run(f->st, f->cfg, f->xsd, &clock, &opts, stats, err) != CK_OK)
+		fail_msg("run: %s", err);
+}
+
+static long long
+sql_int(struct fixture *f, const char *sql)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(f->h, sql, -1, &s, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(f->h));
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	long long v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* ---- Comparing one answered query with the simulator's holding ---------- */
+
+struct expect {
+	struct fixture *f;
+	int64_t query_id;
+	char what[160]; /* for messages: instance and query */
+};
+
+/* The number of rows a query returns. */
+static long long count(struct expect *e, const char *sql_fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static long long
+count(struct expect *e, const char *sql_fmt, ...)
+{
+	char sql[1024];
+	va_list ap;
+	va_start(ap, sql_fmt);
+	vsnprintf(sql, sizeof sql, sql_fmt, ap);
+	va_end(ap);
+	return sql_int(e->f, sql);
+}
+
+/* Asserts that exactly one asset of the query matches the SQL condition. */
+static void
+one_asset(struct expect *e, const char *cond)
+{
+	long long n = count(e, "SELECT count(*) FROM assets WHERE query_id = %lld AND %s",
+	                    (long long)e->query_id, cond);
+	if (n != 1)
+		fail_msg("%s: %lld assets match %s", e->what, n, cond);
+}
+
+static void
+one_lead(struct expect *e, const char *cond)
+{
+	long long n = count(e, "SELECT count(*) FROM leads WHERE query_id = %lld AND %s",
+	                    (long long)e->query_id, cond);
+	if (n != 1)
+		fail_msg("%s: %lld leads match %s", e->what, n, cond);
+}
+
+/* Text quoted for SQL: our own test values contain no quotes, but be safe. */
+static const char *
+q(const char *text, char *buf, size_t size)
+{
+	size_t o = 0;
+	for (const char *p = text; *p && o + 2 < size; p++) {
+		if (*p == '\'')
+			buf[o++] = '\'';
+		buf[o++] = *p;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static void
+check_bank(struct expect *e, const struct sim_holding *h)
+{
+	char cond[1024], a[128];
+	for (size_t i = 0; i < h->n_accounts; i++) {
+		const struct sim_account *acc = &h->accounts[i];
+		int liability = strcmp(acc->type, "LOAN") == 0 || strcmp(acc->type, "CARD") == 0 ||
+		                acc->book < 0;
+		int64_t enforceable =
+		    liability || !acc->has_available || acc->available < 0 ? 0 : acc->available;
+		int n =
+		    snprintf(cond, sizeof cond,
+		             "kind = 'deposit' AND ref = '%s' AND subtype = '%s' AND currency = "
+		             "'%s' AND status = '%s' AND book = %lld AND liability = %d AND "
+		             "enforceable = %lld AND ",
+		             q(acc->id, a, sizeof a), acc->type, acc->currency, acc->status,
+		             (long long)acc->book, liability, (long long)enforceable);
+		if (acc->has_available)
+			snprintf(cond + n, sizeof cond - (size_t)n, "available = %lld",
+			         (long long)acc->available);
+		else
+			snprintf(cond + n, sizeof cond - (size_t)n, "available IS NULL");
+		one_asset(e, cond);
+		long long freezes =
+		    count(e,
+		          "SELECT count(*) FROM encumbrances x JOIN assets s ON s.id = x.asset_id"
+		          " WHERE s.query_id = %lld AND s.ref = '%s' AND x.kind = 'freeze'",
+		          (long long)e->query_id, acc->id);
+		assert_int_equal(freezes, acc->n_freezes);
+		for (size_t k = 0; k < acc->n_freezes; k++) {
+			const struct sim_freeze *fz = &acc->freezes[k];
+			long long m = count(
+			    e,
+			    "SELECT count(*) FROM encumbrances x JOIN assets s ON s.id = x.asset_id"
+			    " WHERE s.query_id = %lld AND s.ref = '%s' AND x.kind = 'freeze'"
+			    " AND x.seq = %d AND x.amount = %lld AND x.ends_on = %lld",
+			    (long long)e->query_id, acc->id, fz->seq, (long long)fz->amount,
+			    (long long)fz->expires_on);
+			if (m < 1)
+				fail_msg("%s: freeze %zu of an account not stored as sent", e->what,
+				         k);
+		}
+	}
+	for (size_t i = 0; i < h->n_wealth; i++) {
+		const struct sim_wealth *w = &h->wealth[i];
+		snprintf(cond, sizeof cond,
+		         "kind = 'wealth' AND ref = '%s' AND currency = '%s' AND book = %lld",
+		         q(w->product_id, a, sizeof a), w->currency, (long long)w->market_value);
+		one_asset(e, cond);
+	}
+	assert_int_equal(
+	    count(e, "SELECT count(*) FROM assets WHERE query_id = %lld", (long long)e->query_id),
+	    h->n_accounts + h->n_wealth);
+}
+
+static void
+check_realestate(struct expect *e, const struct sim_holding *h)
+{
+	char cond[1024], a[128];
+	for (size_t i = 0; i < h->n_properties; i++) {
+		const struct sim_property *p = &h->properties[i];
+		snprintf(cond, sizeof cond,
+		         "kind = 'realestate' AND ref = '%s' AND subtype = '%s' AND"
+		         " json_extract(detail, '$.area') = %lld",
+		         q(p->unit_id, a, sizeof a), p->use, (long long)p->area);
+		one_asset(e, cond);
+		long long mortgages =
+		    count(e,
+		          "SELECT count(*) FROM encumbrances x JOIN assets s ON s.id = x.asset_id"
+		          " WHERE s.query_id = %lld AND s.ref = '%s' AND x.kind = 'mortgage'",
+		          (long long)e->query_id, p->unit_id);
+		long long seizures =
+		    count(e,
+		          "SELECT count(*) FROM encumbrances x JOIN assets s ON s.id = x.asset_id"
+		          " WHERE s.query_id = %lld AND s.ref = '%s' AND x.kind = 'seizure'",
+		          (long long)e->query_id, p->unit_id);
+		assert_int_equal(mortgages, p->n_mortgages);
+		assert_int_equal(seizures, p->n_seizures);
+		for (size_t k = 0; k < p->n_mortgages; k++)
+			if (count(e,
+			          "SELECT count(*) FROM encumbrances x JOIN assets s ON s.id ="
+			          " x.asset_id WHERE s.query_id = %lld AND s.ref = '%s' AND"
+			          " x.kind = 'mortgage' AND x.amount = %lld",
+			          (long long)e->query_id, p->unit_id,
+			          (long long)p->mortgages[k].secured) < 1)
+				fail_msg("%s: a mortgage's secured amount differs", e->what);
+		for (size_t k = 0; k < p->n_seizures; k++)
+			if (count(e,
+			          "SELECT count(*) FROM encumbrances x JOIN assets s ON s.id ="
+			          " x.asset_id WHERE s.query_id = %lld AND s.ref = '%s' AND"
+			          " x.kind = 'seizure' AND x.seq = %d AND x.ends_on = %lld",
+			          (long long)e->query_id, p->unit_id, p->seizures[k].position,
+			          (long long)p->seizures[k].ends_on) < 1)
+				fail_msg("%s: a seizure differs", e->what);
+	}
+	assert_int_equal(
+	    count(e, "SELECT count(*) FROM assets WHERE query_id = %lld", (long long)e->query_id),
+	    h->n_properties);
+}
+
+/* The status letters as a set: unique, sorted. */
+static void
+letter_set(const char *letters, char *out)
+{
+	size_t n = 0;
+	for (char c = 'A'; c <= 'Z'; c++)
+		if (strchr(letters, c) != NULL)
+			out[n++] = c;
+	out[n] = '\0';
+}
+
+static void
+check_vehicle(struct expect *e, const struct sim_holding *h)
+{
+	char cond[1024], set[32], a[128];
+	for (size_t i = 0; i < h->n_vehicles; i++) {
+		const struct sim_vehicle *v = &h->vehicles[i];
+		letter_set(v->status, set);
+		snprintf(cond, sizeof cond,
+		         "kind = 'vehicle' AND ref = '%s' AND subtype = '%s' AND status = '%s' AND"
+		         " json_extract(detail, '$.plate') = '%s'",
+		         q(v->vin[0] ? v->vin : v->plate, a, sizeof a), v->plate_kind, set,
+		         v->plate);
+		one_asset(e, cond);
+	}
+	assert_int_equal(
+	    count(e, "SELECT count(*) FROM assets WHERE query_id = %lld", (long long)e->query_id),
+	    h->n_vehicles);
+}
+
+static void
+check_socialsec(struct expect *e, const struct sim_holding *h)
+{
+	char cond[512], a[128];
+	for (size_t i = 0; i < h->n_employments; i++) {
+		const struct sim_employment *m = &h->employments[i];
+		snprintf(cond, sizeof cond,
+		         "kind = 'employer' AND code = '%s' AND amount = %lld AND"
+		         " json_extract(detail, '$.state') = '%s'",
+		         q(m->employer_code, a, sizeof a), (long long)m->monthly_base, m->state);
+		one_lead(e, cond);
+	}
+	if (h->pension.present) {
+		snprintf(cond, sizeof cond, "kind = 'pension' AND amount = %lld",
+		         (long long)h->pension.monthly);
+		one_lead(e, cond);
+	}
+	assert_int_equal(
+	    count(e, "SELECT count(*) FROM leads WHERE query_id = %lld", (long long)e->query_id),
+	    h->n_employments + (h->pension.present ? 1 : 0));
+}
+
+static void
+check_ecommerce(struct expect *e, const struct sim_holding *h)
+{
+	char cond[1024], a[256];
+	size_t assets = 0, leads = 0;
+	for (size_t i = 0; i < h->n_items; i++) {
+		const struct sim_item *it = &h->items[i];
+		switch (it->type) {
+		case SIM_ITEM_ACCOUNT:
+			snprintf(
+			    cond, sizeof cond,
+			    "kind = 'wallet' AND ref = '%s' AND book = %lld AND currency = 'CNY'",
+			    q(it->user_id, a, sizeof a), (long long)it->balance);
+			one_asset(e, cond);
+			assets++;
+			if (it->has_fund) {
+				snprintf(cond, sizeof cond,
+				         "kind = 'fund' AND ref = '%s' AND book = %lld",
+				         q(it->user_id, a, sizeof a), (long long)it->fund_balance);
+				one_asset(e, cond);
+				assets++;
+			}
+			break;
+		case SIM_ITEM_CARD:
+			snprintf(cond, sizeof cond,
+			         "kind = 'bound_card' AND code = '%s' AND label = '%s'",
+			         it->card_tail, q(it->bank, a, sizeof a));
+			one_lead(e, cond);
+			leads++;
+			break;
+		case SIM_ITEM_ADDRESS:
+			snprintf(cond, sizeof cond, "kind = 'address' AND label = '%s'",
+			         q(it->address, a, sizeof a));
+			one_lead(e, cond);
+			leads++;
+			break;
+		case SIM_ITEM_SPENDING:
+			snprintf(cond, sizeof cond,
+			         "kind = 'spending' AND amount = %lld AND label = '%s' AND"
+			         " json_extract(detail, '$.flights') = %d",
+			         (long long)it->total, it->period, it->flights);
+			one_lead(e, cond);
+			leads++;
+			break;
+		}
+	}
+	assert_int_equal(
+	    count(e, "SELECT count(*) FROM assets WHERE query_id = %lld", (long long)e->query_id),
+	    assets);
+	assert_int_equal(
+	    count(e, "SELECT count(*) FROM leads WHERE query_id = %lld", (long long)e->query_id),
+	    leads);
+}
+
+/* Every query of the store against the simulator's holdings. */
+static void
+compare_with_truth(struct fixture *f)
+{
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(f->h,
+	                                    "SELECT q.id, q.institution_id, q.state, q.outcome,"
+	                                    " d.id_no, d.kind FROM queries q"
+	                                    " JOIN debtors d ON d.id = q.debtor_id ORDER BY q.id",
+	                                    -1, &s, NULL),
+	                 SQLITE_OK);
+	int checked = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct expect e = {.f = f, .query_id = sqlite3_column_int64(s, 0)};
+		const char *inst_id = (const char *)sqlite3_column_text(s, 1);
+		const char *state = (const char *)sqlite3_column_text(s, 2);
+		const char *outcome = (const char *)sqlite3_column_text(s, 3);
+		const char *id_no = (const char *)sqlite3_column_text(s, 4);
+		snprintf(e.what, sizeof e.what, "query %lld at %s", (long long)e.query_id, inst_id);
+		const struct sim_instance *inst = sim_world_instance(f->world, inst_id);
+		const struct sim_subject *subj = sim_world_find(f->world, id_no);
+		assert_non_null(inst);
+		assert_non_null(subj);
+		if (inst->kind == SIM_SOCIALSEC && subj->kind == CK_SUBJECT_ORG) {
+			if (strcmp(state, "not_applicable") != 0)
+				fail_msg("%s: an organisation at social insurance is %s", e.what,
+				         state);
+			continue;
+		}
+		if (strcmp(state, "answered") != 0)
+			fail_msg("%s: %s, not answered", e.what, state);
+		struct sim_holding h;
+		assert_int_equal(sim_world_holding(f->world, inst, subj, &h), CK_OK);
+		const char *want = h.status == SIM_FOUND       ? "FOUND"
+		                   : h.status == SIM_NOT_FOUND ? "NOT_FOUND"
+		                                               : "SUBJECT_MISMATCH";
+		if (strcmp(outcome, want) != 0)
+			fail_msg("%s: outcome %s, the simulator holds %s", e.what, outcome, want);
+		if (h.status == SIM_FOUND) {
+			switch (inst->kind) {
+			case SIM_BANK: check_bank(&e, &h); break;
+			case SIM_REALESTATE: check_realestate(&e, &h); break;
+			case SIM_VEHICLE: check_vehicle(&e, &h); break;
+			case SIM_SOCIALSEC: check_socialsec(&e, &h); break;
+			case SIM_ECOMMERCE: check_ecommerce(&e, &h); break;
+			default: fail_msg("unknown kind");
+			}
+		} else {
+			/* Nothing of a NOT_FOUND or a mismatch becomes an asset. */
+			assert_int_equal(count(&e,
+			                       "SELECT count(*) FROM assets WHERE query_id = %lld",
+			                       (long long)e.query_id),
+			                 0);
+		}
+		sim_holding_release(&h);
+		checked++;
+	}
+	sqlite3_finalize(s);
+	assert_true(checked > CASES * 5);
+}
+
+/* The simulator's stats: exactly one distinct RequestId per query sent to
+ * each instance. */
+static void
+one_request_id_per_query(struct fixture *f)
+{
+	struct ck_buf stats = {0};
+	sim_server_stats(f->server, &stats);
+	for (size_t i = 0; i < f->world->n_instances; i++) {
+		const char *id = f->world->instances[i].id;
+		char sql[256];
+		snprintf(sql, sizeof sql,
+		         "SELECT count(*) FROM queries WHERE institution_id = '%s'"
+		         " AND state != 'not_applicable'",
+		         id);
+		long long queries = sql_int(f, sql);
+		char key[96], want[64];
+		snprintf(key, sizeof key, "\"%s\":{", id);
+		const char *at = strstr(stats.data, key);
+		assert_non_null(at);
+		snprintf(want, sizeof want, "\"distinct_request_ids\":%lld,", queries);
+		const char *distinct = strstr(at, "\"distinct_request_ids\":");
+		if (distinct == NULL || strncmp(distinct, want, strlen(want)) != 0)
+			fail_msg("%s: %lld queries but the simulator says %.40s", id, queries,
+			         distinct ? distinct : "nothing");
+	}
+	ck_buf_release(&stats);
+}
+
+static void
+run_equals_truth(void **state)
+{
+	(void)state;
+	struct fixture f = {0};
+	start(&f, 0);
+	struct ck_run_stats stats;
+	run_to_completion(&f, &stats);
+	assert_int_equal(stats.failed, 0);
+	assert_true(stats.answered > 0);
+	assert_int_equal(sql_int(&f, "SELECT count(*) FROM queries WHERE state NOT IN"
+	                             " ('answered', 'not_applicable')"),
+	                 0);
+	compare_with_truth(&f);
+	one_request_id_per_query(&f);
+	assert_int_equal(sql_int(&f, "SELECT count(*) FROM queries WHERE state = 'answered'"
+	                             " AND NOT EXISTS (SELECT 1 FROM audit a WHERE a.query_id ="
+	                             " queries.id AND a.action = 'query.answered')"),
+	                 0);
+	/* A second run finds nothing to do and sends nothing. */
+	run_to_completion(&f, &stats);
+	assert_int_equal(stats.sent, 0);
+	stop(&f);
+}
+
+static void
+faults_converge_to_the_same_truth(void **state)
+{
+	(void)state;
+	struct fixture f = {0};
+	start(&f, 1);
+	struct ck_run_stats stats;
+	run_to_completion(&f, &stats);
+	assert_int_equal(stats.failed, 0);
+	assert_true(stats.sent > stats.answered); /* the faults were met and retried */
+	compare_with_truth(&f);
+	one_request_id_per_query(&f);
+	assert_true(sql_int(&f, "SELECT count(*) FROM attempts WHERE error_class IS NOT NULL"
+	                        " OR http_status >= 429") > 0);
+	stop(&f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(run_equals_truth),
+	    cmocka_unit_test(faults_converge_to_the_same_truth),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
