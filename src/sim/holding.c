@@ -405,6 +405,8 @@ add_mortgages(struct sim_rng *rng, const struct sim_instance *in, const struct u
 		simd_format(m->holder, sizeof m->holder, "%s%s支行", bank, place);
 		m->secured = between(rng, 100, 1500) * 100000;
 		m->starts_on = pr->registered_on + between(rng, 0, 60) + (int64_t)k * 400;
+		if (m->starts_on >= simd_reference_day())
+			m->starts_on = simd_reference_day() - 1;
 		m->ends_on =
 		    ck_date_add_months(m->starts_on, sim_rng_chance(rng, 500) ? 240 : 360) - 1;
 	}
@@ -433,10 +435,12 @@ add_seizures(struct sim_rng *rng, int tier, struct sim_property *pr)
 	pr->seizures = calloc(n, sizeof *pr->seizures);
 	if (pr->seizures == NULL)
 		return CK_E_NOMEM;
-	int64_t start = simd_reference_day() - between(rng, 30, 900);
+	int64_t ref = simd_reference_day();
+	int64_t start = ref - between(rng, 30, 900);
 	for (size_t k = 0; k < n; k++) {
 		seizure_fill(rng, &pr->seizures[pr->n_seizures++], (int)k + 1, start);
-		start += between(rng, 1, 200);
+		/* Queued seizures come later, but all before the reference date. */
+		start += between(rng, 1, (ref - start) / 2 > 1 ? (ref - start) / 2 : 1);
 	}
 	return CK_OK;
 }
@@ -655,9 +659,14 @@ add_employments(struct sim_rng *rng, const struct sim_world *w, int age, int ret
 	                                         "MATERNITY"};
 	static const unsigned insurance_w[] = {700, 200, 60, 30, 10};
 	int ref = SIMD_REFERENCE_YEAR * 12 + SIMD_REFERENCE_MONTH - 1;
+	int earliest = ref - 12 * (age - 18); /* nobody contributes before 18 */
 	int end = retired ? ref - 12 * (age - 60) - (int)sim_rng_below(rng, 12) : ref - 1;
+	if (end > ref - 1) /* the last month paid is before the reference date */
+		end = ref - 1;
 	/* Newest first: the current (or last) job, then earlier ones. */
 	for (size_t k = 0; k < n; k++) {
+		if (k > 0 && end - 3 < earliest)
+			break;
 		struct sim_employment *e = &h->employments[h->n_employments++];
 		employer(rng, w, e);
 		copy_text(e->insurance, sizeof e->insurance,
@@ -670,7 +679,11 @@ add_employments(struct sim_rng *rng, const struct sim_world *w, int age, int ret
 		}
 		copy_text(e->state, sizeof e->state, state);
 		int last = strcmp(state, "ACTIVE") == 0 ? end : end - (int)sim_rng_below(rng, 18);
+		if (last < earliest)
+			last = earliest;
 		int since = last - 3 - (int)sim_rng_below(rng, 96);
+		if (since < earliest)
+			since = earliest;
 		set_month(last, &e->last_paid_year, &e->last_paid_month);
 		set_month(since, &e->since_year, &e->since_month);
 		end = since - 1 - (int)sim_rng_below(rng, 6);

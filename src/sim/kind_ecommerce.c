@@ -44,7 +44,7 @@ ec_extract(xmlDoc *doc, struct kind_request *r, const char **why)
 	free(kind);
 	kinds_child(subject, EC_NS, "Name", r->name, sizeof r->name);
 	kinds_child(subject, EC_NS, "CertNo", r->id_no, sizeof r->id_no);
-	r->has_cursor = kinds_child(root, EC_NS, "Cursor", r->cursor, sizeof r->cursor);
+	kinds_child(root, EC_NS, "Cursor", r->cursor, sizeof r->cursor);
 	return 0;
 }
 
@@ -202,6 +202,10 @@ kind_ecommerce_handle(const struct sim_context *ctx, const struct sim_request *r
 	}
 	unsigned size = ctx->instance->behaviour.page_size ? ctx->instance->behaviour.page_size : 1;
 	unsigned pages = kind_ecommerce_pages(&a, size);
+	/* A misdirected answer (the WRONG_SUBJECT fault) may have fewer pages:
+	 * it stays a valid page, of the other subject. */
+	if (rq->wrong_subject && page > pages)
+		page = pages;
 	if (page == 0 || page > pages) {
 		ec_error(reply, 400, "BAD_CURSOR", "游标无效 (unknown cursor)");
 		kinds_answer_release(&a);

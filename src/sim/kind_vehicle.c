@@ -27,7 +27,10 @@ fault(struct sim_reply *reply, int status, const char *faultcode, const char *te
 	sim_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	                "<soap:Envelope xmlns:soap=\"" SOAP_NS "\"><soap:Body><soap:Fault>");
 	sim_buf_printf(b, "<faultcode>%s</faultcode>", faultcode);
-	kinds_elem(b, "", "faultstring", text);
+	struct sim_buf safe = {0};
+	kinds_safe_text(text, &safe);
+	kinds_elem(b, "", "faultstring", safe.failed || safe.data == NULL ? "" : safe.data);
+	sim_buf_release(&safe);
 	sim_buf_puts(b, "</soap:Fault></soap:Body></soap:Envelope>\n");
 }
 
@@ -35,7 +38,7 @@ static void
 vehicle_error(struct sim_reply *reply, int status, const char *code, const char *message)
 {
 	struct sim_buf text = {0};
-	sim_buf_printf(&text, "%s: %s", code, message);
+	sim_buf_printf(&text, "%s: %s", code, message != NULL ? message : "");
 	/* A refused request is the client's fault and permanent; the HTTP
 	 * status of a SOAP fault is 500 except for the statuses that say more. */
 	int http = status == 400 ? 500 : status;

@@ -128,31 +128,74 @@ kinds_to_gb18030(const char *text, size_t len, struct sim_buf *out)
 	return out->failed ? -1 : rc;
 }
 
+/* Length (1-4) of the well-formed UTF-8 sequence at p, or 0. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	size_t n = p[0] < 0x80           ? 1
+	           : (p[0] >> 5) == 0x6  ? 2
+	           : (p[0] >> 4) == 0xE  ? 3
+	           : (p[0] >> 3) == 0x1E ? 4
+	                                 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	return n;
+}
+
+void
+kinds_safe_text(const char *text, struct sim_buf *out)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (n == 0) {
+			sim_buf_add(out, "?", 1);
+			p++;
+		} else if (n == 1 && *p < 0x20 && *p != '\t') {
+			sim_buf_add(out, " ", 1);
+			p++;
+		} else {
+			sim_buf_add(out, (const char *)p, n);
+			p += n;
+		}
+	}
+}
+
+static void
+error_body(struct sim_buf *doc, const char *ns, int gb18030, const char *code, const char *message)
+{
+	sim_buf_printf(doc, "<?xml version=\"1.0\" encoding=\"%s\"?>\n",
+	               gb18030 ? "GB18030" : "UTF-8");
+	if (ns != NULL)
+		sim_buf_printf(doc, "<Error xmlns=\"%s\">", ns);
+	else
+		sim_buf_puts(doc, "<Error>");
+	kinds_elem(doc, "", "Code", code);
+	struct sim_buf safe = {0};
+	kinds_safe_text(message != NULL ? message : "", &safe);
+	kinds_elem(doc, "", "Message", safe.failed || safe.data == NULL ? "" : safe.data);
+	sim_buf_release(&safe);
+	sim_buf_puts(doc, "</Error>\n");
+}
+
 void
 kinds_error_doc(struct sim_reply *reply, int status, const char *ns, int gb18030, const char *code,
                 const char *message)
 {
 	struct sim_buf doc = {0};
-	sim_buf_printf(&doc, "<?xml version=\"1.0\" encoding=\"%s\"?>\n",
-	               gb18030 ? "GB18030" : "UTF-8");
-	if (ns != NULL)
-		sim_buf_printf(&doc, "<Error xmlns=\"%s\">", ns);
-	else
-		sim_buf_puts(&doc, "<Error>");
-	kinds_elem(&doc, "", "Code", code);
-	kinds_elem(&doc, "", "Message", message);
-	sim_buf_puts(&doc, "</Error>\n");
+	error_body(&doc, ns, gb18030, code, message);
 	sim_buf_release(&reply->body);
 	reply->status = status;
-	if (gb18030) {
-		reply->content_type = "application/xml; charset=GB18030";
-		if (doc.failed || kinds_to_gb18030(doc.data, doc.len, &reply->body) != 0)
-			reply->body.failed = 1;
-		sim_buf_release(&doc);
-	} else {
+	if (!gb18030) {
 		reply->content_type = "application/xml; charset=utf-8";
 		reply->body = doc;
+		return;
 	}
+	reply->content_type = "application/xml; charset=GB18030";
+	if (doc.failed || kinds_to_gb18030(doc.data, doc.len, &reply->body) != 0)
+		reply->body.failed = 1;
+	sim_buf_release(&doc);
 }
 
 /* ---- Checking a request ------------------------------------------------------ */

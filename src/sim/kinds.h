@@ -38,8 +38,7 @@ struct kind_request {
 	char court[160]; /* court code and name, as far as the kind sends them */
 	char officer[96];
 	unsigned scope;       /* bank */
-	char cursor[128];     /* e-commerce: "" on the first page */
-	int has_cursor;       /* e-commerce: a Cursor element was sent (maybe empty) */
+	char cursor[128];     /* e-commerce: "" on the first page (Cursor empty or absent) */
 	uint64_t fingerprint; /* kinds.c: of every field but RequestId, subject and cursor */
 };
 
@@ -128,6 +127,11 @@ void kinds_elem_date(struct sim_buf *b, const char *prefix, const char *name, in
  * (NULL: none), UTF-8 or GB18030. */
 void kinds_error_doc(struct sim_reply *reply, int status, const char *ns, int gb18030,
                      const char *code, const char *message);
+
+/* Appends text as an XML document can carry it (not yet escaped): broken
+ * UTF-8 (a message cut short inside a character) becomes '?', control
+ * characters other than tab become blanks. */
+void kinds_safe_text(const char *text, struct sim_buf *out);
 
 /* Converts UTF-8 text to GB18030, appending to out: 0, or -1. */
 int kinds_to_gb18030(const char *text, size_t len, struct sim_buf *out);

@@ -5,10 +5,12 @@
  * The simulator plays every institution of ../spec on loopback so that the
  * engine can be developed, tested, demonstrated and benchmarked.  Its parts:
  *
- *   world.c       the instances and the synthetic population: who exists,
- *                 and what each instance holds about each subject.  Pure and
- *                 deterministic from the seed; nothing here changes after
- *                 sim_world_new().
+ *   world.c       the instances and the synthetic population: who exists
+ *                 (and sim_kind_name/parse, sim_behaviour_default).
+ *   holding.c     what each instance holds about each subject, derived on
+ *                 demand.  Pure and deterministic from the seed; nothing
+ *                 here changes after sim_world_new().
+ *   simdata.c     word lists and generators (names, identifiers, courts).
  *   truth.c       `chakong-sim truth`: the world as JSON (the ground truth
  *                 tests compare the engine's store with).
  *   filings.c     `chakong-sim filings`: a filing CSV of cases whose debtors
@@ -228,7 +230,8 @@ struct sim_pension {
 	char paying_bank[96];
 };
 
-/* E-commerce items; `page_order` spreads items of every type over pages. */
+/* E-commerce items, held in page order: shuffled, so that items of every
+ * type may come on any page. */
 enum sim_item_type { SIM_ITEM_ACCOUNT = 0, SIM_ITEM_CARD, SIM_ITEM_ADDRESS, SIM_ITEM_SPENDING };
 
 struct sim_item {
@@ -294,12 +297,15 @@ struct sim_world {
 int sim_world_new(uint64_t seed, size_t n_subjects, struct sim_world **out, char *err);
 void sim_world_free(struct sim_world *world);
 
-/* The subject with this (normalised) identifier, or NULL. */
+/* The subject with this identifier (a lower-case x or letter is taken as
+ * upper case), or NULL. */
 const struct sim_subject *sim_world_find(const struct sim_world *world, const char *id_no);
 /* The instance with this id, or NULL. */
 struct sim_instance *sim_world_instance(const struct sim_world *world, const char *id);
 
-/* Fills *out with what instance holds about subject (deterministic). */
+/* Fills *out with what instance holds about subject (deterministic):
+ * CK_OK, CK_E_NOMEM or CK_E_USAGE.  Organisations hold nothing at a social
+ * insurance instance (not applicable: NOT_FOUND). */
 int sim_world_holding(const struct sim_world *world, const struct sim_instance *instance,
                       const struct sim_subject *subject, struct sim_holding *out);
 void sim_holding_release(struct sim_holding *h);
@@ -400,8 +406,11 @@ void sim_handle(const struct sim_context *ctx, const struct sim_request *rq,
 /*
  * Renders the result document (HTTP 200 body) that instance answers about
  * subject: FOUND, NOT_FOUND or SUBJECT_MISMATCH as the world says, echoing
- * request_id.  page is 1-based; only e-commerce has more than one page (of
- * instance->behaviour.page_size items each).  For tests and benchmarks.
+ * request_id.  page is 1-based (0 reads as 1); only e-commerce has more
+ * than one page (of instance->behaviour.page_size items each), and a page
+ * beyond the last appends nothing.  Answer times read
+ * 2024-03-05T09:30:00+08:00; socialsec renders its 200 Result; real estate
+ * appends GB18030 bytes.  For tests and benchmarks.
  */
 void sim_render_answer(const struct sim_world *world, const struct sim_instance *instance,
                        const struct sim_subject *subject, const char *request_id, unsigned page,
@@ -413,6 +422,7 @@ void sim_render_answer(const struct sim_world *world, const struct sim_instance 
  * status and every record, amounts in hundredths. */
 int sim_write_truth(const struct sim_world *world, FILE *out, char *err);
 
+/* first_filed_at 0 means 2024-03-04T09:00:00+08:00. */
 struct sim_filings_opts {
 	size_t cases;
 	int64_t first_filed_at;         /* epoch seconds of the earliest filing */
@@ -420,7 +430,8 @@ struct sim_filings_opts {
 	unsigned terminated_permille;   /* cases filed as terminated */
 };
 
-/* A filing CSV (spec/filing.md) whose debtors come from the population. */
+/* A filing CSV (spec/filing.md) whose debtors come from the population,
+ * each in at most one case.  CK_E_RANGE when cases > n_subjects. */
 int sim_write_filings(const struct sim_world *world, const struct sim_filings_opts *opts, FILE *out,
                       char *err);
 
