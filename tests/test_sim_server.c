@@ -1273,6 +1273,9 @@ test_program_outputs(void **state)
 	char *filings = ck_test_path(dir, "filings.csv");
 	char *config = ck_test_path(dir, "config.xml");
 	char *bin = CK_SIM_BIN;
+	/* an existing, readable file is made private too */
+	ck_test_write_file(truth, "old", 3);
+	assert_int_equal(chmod(truth, 0644), 0);
 	char *a[] = {bin, "truth", "--subjects", "20", "--seed", "4", "--out", truth, NULL};
 	expect_run(a, 0, NULL, NULL);
 	char *b[] = {bin,     "filings", "--cases", "5",   "--subjects",    "20",

@@ -141,6 +141,10 @@ open_out(const char *cmd, const char *path)
 	if (path == NULL || strcmp(path, "-") == 0)
 		return stdout;
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0 && fchmod(fd, 0600) != 0) { /* an existing file keeps its mode otherwise */
+		close(fd);
+		fd = -1;
+	}
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (f == NULL) {
 		fprintf(stderr, "chakong-sim %s: cannot write %s: %s\n", cmd, path,
@@ -398,7 +402,7 @@ static const char usage_filings[] =
     "  --multi PERMILLE     cases with two or more debtors, per thousand (default 100)\n"
     "  --terminated PERMILLE  cases filed as terminated, per thousand (default 50)\n"
     "  --first-filed TIME   when the earliest case was filed (ISO 8601 or a date;\n"
-    "                       default 2024-01-02T09:00:00+08:00)\n";
+    "                       default 2024-03-04T09:00:00+08:00)\n";
 
 static const char usage_config[] =
     "usage: chakong-sim config --base-url URL [--seed S] [--subjects N] [--out FILE]\n"
@@ -480,12 +484,14 @@ cmd_generate(struct args *a, enum gen_kind kind)
 			fprintf(stderr, "chakong-sim filings: --cases N is required\n%s", usage);
 			return EXIT_USAGE;
 		}
-		int64_t at;
-		if (ck_time_parse_lenient(first_filed ? first_filed : "2024-01-02T09:00:00+08:00",
-		                          CK_DEFAULT_OFFSET_MIN, &at, NULL, err) != CK_OK) {
+		int64_t at = 0; /* 0: the library's default */
+		if (first_filed != NULL && ck_time_parse_lenient(first_filed, CK_DEFAULT_OFFSET_MIN,
+		                                                 &at, NULL, err) != CK_OK) {
 			fprintf(stderr, "chakong-sim filings: --first-filed: %s\n", err);
 			return EXIT_USAGE;
 		}
+		if (first_filed != NULL && at == 0)
+			at = 1; /* 0 would mean the default: the epoch itself becomes 1 s after */
 		fo.cases = (size_t)cases;
 		fo.first_filed_at = at;
 		fo.multi_debtor_permille = (unsigned)multi;
