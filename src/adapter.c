@@ -216,6 +216,18 @@ ck_outcome_fail(struct ck_outcome *out, enum ck_outcome_type type, const char *r
 	for (char *p = out->detail; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+	/* vsnprintf may have cut the detail inside a UTF-8 sequence
+	 * (institutions' texts are Chinese): drop the broken tail so that the
+	 * detail stays text. */
+	size_t n = strlen(out->detail), i = n;
+	while (i > 0 && ((unsigned char)out->detail[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i > 0) {
+		unsigned char lead = (unsigned char)out->detail[i - 1];
+		size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+		if (n - (i - 1) < need)
+			out->detail[i - 1] = '\0';
+	}
 }
 
 void *

@@ -317,6 +317,42 @@ ck_ad_int(const char *text, int *value, struct ck_outcome *out, const char *what
 	return 0;
 }
 
+int
+ck_ad_read_fields(const xmlNode *parent, const char *ns, const char *const *names, size_t n,
+                  char **values)
+{
+	int rc = CK_OK;
+	for (size_t i = 0; i < n; i++) {
+		values[i] = NULL;
+		xmlNode *child = parent ? ck_xml_first(parent, ns, names[i]) : NULL;
+		if (child == NULL || rc != CK_OK)
+			continue;
+		values[i] = ck_xml_text(child);
+		if (values[i] == NULL) {
+			rc = CK_E_NOMEM;
+		} else if (values[i][0] == '\0') {
+			free(values[i]);
+			values[i] = NULL;
+		}
+	}
+	return rc;
+}
+
+void
+ck_ad_free_fields(char **values, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(values[i]);
+}
+
+char *
+ck_ad_take(char **value)
+{
+	char *v = *value;
+	*value = NULL;
+	return v;
+}
+
 char *
 ck_ad_strdup(const char *text)
 {

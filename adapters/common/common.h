@@ -111,6 +111,18 @@ int ck_ad_date(const char *text, int64_t *days, struct ck_outcome *out, const ch
 /* A small non-negative integer (sequence, count). */
 int ck_ad_int(const char *text, int *value, struct ck_outcome *out, const char *what);
 
+/*
+ * Reads the trimmed text of the first child named names[i] (namespace ns,
+ * NULL for none) of parent into values[i], for i < n; NULL when absent or
+ * empty (common.md: the same thing).  CK_OK or CK_E_NOMEM; the caller frees
+ * the values with ck_ad_free_fields() in either case.
+ */
+int ck_ad_read_fields(const xmlNode *parent, const char *ns, const char *const *names, size_t n,
+                      char **values);
+void ck_ad_free_fields(char **values, size_t n);
+/* Takes a value out of a fields array (the array's slot becomes NULL). */
+char *ck_ad_take(char **value);
+
 /* Takes the text of a JSON writer as a record's detail (NULL on failure). */
 char *ck_ad_strdup(const char *text);
 

@@ -86,49 +86,6 @@ re_build_submit(const struct ck_query_input *in, void *state, struct ck_http_req
 
 /* ---- Reading values ----------------------------------------------------- */
 
-/*
- * The trimmed text of each child names[i] (no namespace) of parent into
- * values[i]; NULL when the child is absent or empty (common.md: the same
- * thing).  Unlike ck_ad_text() this tells a missing value from memory
- * running out, so that an answer is never read short.  CK_OK or
- * CK_E_NOMEM; free_fields() frees the values in either case.
- */
-static int
-read_fields(const xmlNode *parent, const char *const *names, size_t n, char **values)
-{
-	int rc = CK_OK;
-	for (size_t i = 0; i < n; i++) {
-		values[i] = NULL;
-		xmlNode *child = parent ? ck_xml_first(parent, NULL, names[i]) : NULL;
-		if (child == NULL || rc != CK_OK)
-			continue;
-		values[i] = ck_xml_text(child);
-		if (values[i] == NULL) {
-			rc = CK_E_NOMEM;
-		} else if (values[i][0] == '\0') {
-			free(values[i]);
-			values[i] = NULL;
-		}
-	}
-	return rc;
-}
-
-static void
-free_fields(char **values, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(values[i]);
-}
-
-/* Hands a value over to a record (which then owns it). */
-static char *
-take(char **value)
-{
-	char *v = *value;
-	*value = NULL;
-	return v;
-}
-
 /* A 0/1 flag as a JSON bool, null when the answer left it out. */
 static void
 json_flag(struct ck_json *j, const char *key, const char *flag)
@@ -138,22 +95,6 @@ json_flag(struct ck_json *j, const char *key, const char *flag)
 		ck_json_null(j);
 	else
 		ck_json_bool(j, strcmp(flag, "1") == 0);
-}
-
-/* vsnprintf may have cut the detail inside a UTF-8 sequence (institution
- * texts are Chinese); drop the broken tail so that the detail stays text. */
-static void
-trim_partial_utf8(char *s)
-{
-	size_t n = strlen(s), i = n;
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i == 0)
-		return;
-	unsigned char lead = (unsigned char)s[i - 1];
-	size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-	if (n - (i - 1) < need)
-		s[i - 1] = '\0';
 }
 
 /* ---- One unit and its encumbrances -------------------------------------- */
@@ -222,12 +163,12 @@ read_mortgage(const xmlNode *dy, struct ck_asset *a, struct ck_outcome *recs)
 {
 	char *f[M_COUNT_];
 	struct ck_encumbrance *e = NULL;
-	int rc = read_fields(dy, mortgage_fields, M_COUNT_, f);
+	int rc = ck_ad_read_fields(dy, NULL, mortgage_fields, M_COUNT_, f);
 	if (rc == CK_OK && (e = ck_asset_add_encumbrance(a)) == NULL)
 		rc = CK_E_NOMEM;
 	if (rc == CK_OK) {
 		e->kind = CK_ENC_MORTGAGE;
-		e->authority = take(&f[M_HOLDER]);
+		e->authority = ck_ad_take(&f[M_HOLDER]);
 		if (f[M_AMOUNT] != NULL) {
 			if (ck_ad_amount(f[M_AMOUNT], &e->amount, recs, "BDBZZQSE") != 0)
 				rc = MARKED;
@@ -240,7 +181,7 @@ read_mortgage(const xmlNode *dy, struct ck_asset *a, struct ck_outcome *recs)
 		rc = MARKED;
 	if (rc == CK_OK && (e->detail = strdup("{}")) == NULL)
 		rc = CK_E_NOMEM;
-	free_fields(f, M_COUNT_);
+	ck_ad_free_fields(f, M_COUNT_);
 	return rc;
 }
 
@@ -273,13 +214,13 @@ read_seizure(const xmlNode *cf, struct ck_asset *a, struct ck_outcome *recs)
 {
 	char *f[S_COUNT_];
 	struct ck_encumbrance *e = NULL;
-	int rc = read_fields(cf, seizure_fields, S_COUNT_, f);
+	int rc = ck_ad_read_fields(cf, NULL, seizure_fields, S_COUNT_, f);
 	if (rc == CK_OK && (e = ck_asset_add_encumbrance(a)) == NULL)
 		rc = CK_E_NOMEM;
 	if (rc == CK_OK) {
 		e->kind = CK_ENC_SEIZURE;
-		e->authority = take(&f[S_AUTHORITY]);
-		e->ref = take(&f[S_REF]);
+		e->authority = ck_ad_take(&f[S_AUTHORITY]);
+		e->ref = ck_ad_take(&f[S_REF]);
 		/* The queue position; 0 when the centre did not give it. */
 		if (f[S_POSITION] != NULL && ck_ad_int(f[S_POSITION], &e->seq, recs, "LHSX") != 0)
 			rc = MARKED;
@@ -289,7 +230,7 @@ read_seizure(const xmlNode *cf, struct ck_asset *a, struct ck_outcome *recs)
 		rc = MARKED;
 	if (rc == CK_OK)
 		rc = seizure_detail(e, f[S_TYPE]);
-	free_fields(f, S_COUNT_);
+	ck_ad_free_fields(f, S_COUNT_);
 	return rc;
 }
 
@@ -372,19 +313,19 @@ read_unit(const xmlNode *bdc, struct ck_outcome *recs)
 {
 	char *f[U_COUNT_];
 	struct ck_asset *a = NULL;
-	int rc = read_fields(bdc, unit_fields, U_COUNT_, f);
+	int rc = ck_ad_read_fields(bdc, NULL, unit_fields, U_COUNT_, f);
 	if (rc == CK_OK && (a = ck_outcome_add_asset(recs)) == NULL)
 		rc = CK_E_NOMEM;
 	if (rc == CK_OK) {
 		a->kind = CK_ASSET_REALESTATE;
-		a->ref = take(&f[U_UNIT]); /* required and non-blank: the schema saw to it */
-		a->subtype = take(&f[U_USE]);
+		a->ref = ck_ad_take(&f[U_UNIT]); /* required and non-blank: the schema saw to it */
+		a->subtype = ck_ad_take(&f[U_USE]);
 		a->enforceable = 0; /* property is seized, not frozen: no amount to reach */
 		rc = a->ref != NULL ? unit_detail(f, a, recs) : CK_E_NOMEM;
 	}
 	if (rc == CK_OK)
 		rc = read_encumbrances(bdc, a, recs);
-	free_fields(f, U_COUNT_);
+	ck_ad_free_fields(f, U_COUNT_);
 	return rc;
 }
 
@@ -469,7 +410,7 @@ read_result(const char *status, char **holder, const xmlNode *list, size_t n,
 		/* An answer, not a failure; its records stay with the raw answer
 		 * and are never the debtor's assets (common.md, Results). */
 		out->type = CK_OUTCOME_MISMATCH;
-		out->registered_name = take(&holder[H_NAME]);
+		out->registered_name = ck_ad_take(&holder[H_NAME]);
 		return CK_OK;
 	}
 	if (n == 0) {
@@ -485,9 +426,10 @@ read_answer(const struct ck_query_input *in, const xmlNode *root, const struct c
             struct ck_outcome *out)
 {
 	char *f[A_COUNT_] = {0}, *holder[H_COUNT_] = {0};
-	int rc = read_fields(root, answer_fields, A_COUNT_, f);
+	int rc = ck_ad_read_fields(root, NULL, answer_fields, A_COUNT_, f);
 	if (rc == CK_OK)
-		rc = read_fields(ck_xml_first(root, NULL, "QLR"), holder_fields, H_COUNT_, holder);
+		rc = ck_ad_read_fields(ck_xml_first(root, NULL, "QLR"), NULL, holder_fields,
+		                       H_COUNT_, holder);
 	if (rc == CK_OK && f[A_STATUS] == NULL)
 		rc = CK_E_NOMEM; /* required and enumerated: only memory can lose it */
 	if (rc == CK_OK)
@@ -504,9 +446,9 @@ read_answer(const struct ck_query_input *in, const xmlNode *root, const struct c
 	if (rc == CK_OK)
 		rc = read_result(f[A_STATUS], holder, list, n, out);
 	if (rc == CK_OK)
-		out->institution_name = take(&f[A_REGISTRY]);
-	free_fields(f, A_COUNT_);
-	free_fields(holder, H_COUNT_);
+		out->institution_name = ck_ad_take(&f[A_REGISTRY]);
+	ck_ad_free_fields(f, A_COUNT_);
+	ck_ad_free_fields(holder, H_COUNT_);
 	return rc;
 }
 
@@ -530,7 +472,6 @@ re_interpret(const struct ck_query_input *in, void *state, const struct ck_http_
 		ck_outcome_fail(out, CK_OUTCOME_FAILED, "UNEXPECTED_STATUS", "HTTP %d",
 		                response->status);
 	}
-	trim_partial_utf8(out->detail);
 	return rc == MARKED ? CK_OK : rc;
 }
 

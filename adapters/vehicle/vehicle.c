@@ -105,58 +105,6 @@ veh_build_submit(const struct ck_query_input *in, void *state, struct ck_http_re
 
 /* ---- Reading values ----------------------------------------------------- */
 
-/* See vehicle_internal.h. */
-int
-ck_veh_read_fields(const xmlNode *parent, const char *const *names, size_t n, char **values)
-{
-	int rc = CK_OK;
-	for (size_t i = 0; i < n; i++) {
-		values[i] = NULL;
-		xmlNode *child = parent ? ck_xml_first(parent, NULL, names[i]) : NULL;
-		if (child == NULL || rc != CK_OK)
-			continue;
-		values[i] = ck_xml_text(child);
-		if (values[i] == NULL) {
-			rc = CK_E_NOMEM;
-		} else if (values[i][0] == '\0') {
-			free(values[i]);
-			values[i] = NULL;
-		}
-	}
-	return rc;
-}
-
-void
-ck_veh_free_fields(char **values, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(values[i]);
-}
-
-char *
-ck_veh_take(char **value)
-{
-	char *v = *value;
-	*value = NULL;
-	return v;
-}
-
-/* vsnprintf may have cut the detail inside a UTF-8 sequence (registry
- * texts are Chinese); drop the broken tail so that the detail stays text. */
-static void
-trim_partial_utf8(char *s)
-{
-	size_t n = strlen(s), i = n;
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i == 0)
-		return;
-	unsigned char lead = (unsigned char)s[i - 1];
-	size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-	if (n - (i - 1) < need)
-		s[i - 1] = '\0';
-}
-
 /* ---- Faults ------------------------------------------------------------- */
 
 /* `local` is `code` or a dotted refinement of it (Client.Duplicate). */
@@ -320,7 +268,6 @@ veh_interpret(const struct ck_query_input *in, void *state, const struct ck_http
 	else if (rc == CK_OK)
 		rc = read_operation(in, entry, env, out);
 	xmlFreeDoc(doc);
-	trim_partial_utf8(out->detail);
 	return rc == MARKED ? CK_OK : rc;
 }
 

@@ -20,18 +20,6 @@
 #define CK_VEH_MARKED 1
 
 /*
- * The trimmed text of each child names[i] (no namespace) of parent into
- * values[i]; NULL when the child is absent or empty (common.md: the same
- * thing).  Unlike ck_ad_text() this tells a missing value from memory
- * running out, so that an answer is never read short.  CK_OK or
- * CK_E_NOMEM; ck_veh_free_fields() frees the values in either case.
- */
-int ck_veh_read_fields(const xmlNode *parent, const char *const *names, size_t n, char **values);
-void ck_veh_free_fields(char **values, size_t n);
-/* Hands a value over to a record (which then owns it): *value becomes NULL. */
-char *ck_veh_take(char **value);
-
-/*
  * Reads the inner result document (root, already pruned and validated
  * against vehicle-result) into *out: its RequestId, the registry's refusal
  * (code 0), rownum against the rows, the record limit, the owner of every

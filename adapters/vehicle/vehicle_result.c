@@ -155,7 +155,7 @@ read_vehicle(const xmlNode *veh, struct ck_outcome *recs)
 {
 	char *f[V_COUNT_];
 	struct ck_asset *a = NULL;
-	int rc = ck_veh_read_fields(veh, vehicle_fields, V_COUNT_, f);
+	int rc = ck_ad_read_fields(veh, NULL, vehicle_fields, V_COUNT_, f);
 	/* plate and letters are required and non-blank (the schema). */
 	if (rc == CK_OK && (f[V_PLATE] == NULL || f[V_STATUS] == NULL))
 		rc = CK_E_NOMEM;
@@ -166,7 +166,7 @@ read_vehicle(const xmlNode *veh, struct ck_outcome *recs)
 		/* The VIN is the vehicle's key; a registry that leaves it out
 		 * still names the plate, which then stands in for it. */
 		a->ref = strdup(f[V_VIN] ? f[V_VIN] : f[V_PLATE]);
-		a->subtype = ck_veh_take(&f[V_PLATE_TYPE]);
+		a->subtype = ck_ad_take(&f[V_PLATE_TYPE]);
 		a->status = letter_set(f[V_STATUS]);
 		a->enforceable = 0; /* a vehicle is seized, not frozen */
 		if (a->ref == NULL || a->status == NULL)
@@ -174,7 +174,7 @@ read_vehicle(const xmlNode *veh, struct ck_outcome *recs)
 	}
 	if (rc == CK_OK)
 		rc = vehicle_detail(f, a, recs);
-	ck_veh_free_fields(f, V_COUNT_);
+	ck_ad_free_fields(f, V_COUNT_);
 	return rc;
 }
 
@@ -281,7 +281,7 @@ check_owners(const struct ck_query_input *in, const xmlNode *body, struct ck_out
 	for (xmlNode *v = ck_xml_first(body, NULL, "veh"); v != NULL && rc == CK_OK;
 	     v = ck_xml_next(v, NULL, "veh")) {
 		char *id[1];
-		rc = ck_veh_read_fields(v, owner_id, 1, id);
+		rc = ck_ad_read_fields(v, NULL, owner_id, 1, id);
 		if (rc == CK_OK && !ck_ad_same_subject(in->subject_id, id[0])) {
 			/* No identifier in the detail: it goes to logs. */
 			ck_outcome_fail(out, CK_OUTCOME_FAILED, "WRONG_SUBJECT",
@@ -289,7 +289,7 @@ check_owners(const struct ck_query_input *in, const xmlNode *body, struct ck_out
 			                "about");
 			rc = MARKED;
 		}
-		ck_veh_free_fields(id, 1);
+		ck_ad_free_fields(id, 1);
 	}
 	return rc;
 }
@@ -301,9 +301,9 @@ mismatch(const xmlNode *body, struct ck_outcome *out)
 {
 	static const char *const owner[] = {"syr"};
 	char *name[1];
-	int rc = ck_veh_read_fields(ck_xml_first(body, NULL, "veh"), owner, 1, name);
+	int rc = ck_ad_read_fields(ck_xml_first(body, NULL, "veh"), NULL, owner, 1, name);
 	out->type = CK_OUTCOME_MISMATCH;
-	out->registered_name = ck_veh_take(&name[0]);
+	out->registered_name = ck_ad_take(&name[0]);
 	return rc;
 }
 
@@ -312,7 +312,8 @@ ck_veh_read_result(const struct ck_query_input *in, const xmlNode *root,
                    const struct ck_adapter_env *env, struct ck_outcome *out)
 {
 	char *h[H_COUNT_];
-	int rc = ck_veh_read_fields(ck_xml_first(root, NULL, "head"), head_fields, H_COUNT_, h);
+	int rc =
+	    ck_ad_read_fields(ck_xml_first(root, NULL, "head"), NULL, head_fields, H_COUNT_, h);
 	const xmlNode *body = ck_xml_first(root, NULL, "body");
 	/* common.md, Limits: the default when the configuration gave none. */
 	size_t max = env->max_records ? env->max_records : 10000;
@@ -330,6 +331,6 @@ ck_veh_read_result(const struct ck_query_input *in, const xmlNode *root,
 		else
 			rc = read_vehicles(body, out);
 	}
-	ck_veh_free_fields(h, H_COUNT_);
+	ck_ad_free_fields(h, H_COUNT_);
 	return rc;
 }
