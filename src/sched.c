@@ -453,12 +453,17 @@ apply(struct transfer *t, struct ck_outcome *o, int http_status, const char *err
 		note_trouble(r, in);
 		break;
 	case CK_OUTCOME_CREDENTIALS:
-		in->stopped = 1;
-		r->stats->stopped_institutions++;
-		say(r, "error",
-		    "institution %s refused our credentials (HTTP %d): nothing more is sent to it "
-		    "in this run; check its certificate and token",
-		    in->cfg->id, http_status);
+		if (!in->stopped) {
+			in->stopped = 1;
+			r->stats->stopped_institutions++;
+			say(r, "error",
+			    "institution %s refused our credentials (HTTP %d): nothing more "
+			    "goes to it in this run; check its certificate and token",
+			    in->cfg->id, http_status);
+			/* Its other queries wait for the next run, not for this one. */
+			if (ck_store_set_enabled(r->st, in->cfg->id, 0, r->err) != CK_OK)
+				return CK_E_STORE;
+		}
 		res.state = CK_Q_FAILED;
 		res.reason = "CREDENTIALS";
 		res.detail = o->detail;

@@ -83,6 +83,19 @@ ck_store_sync_institutions(struct ck_store *st, const struct ck_institution_rec 
 	return ck_store_unit_end(st, rc, err);
 }
 
+static const char SQL_SET_ENABLED[] = "UPDATE institutions SET enabled = ?2 WHERE id = ?1";
+
+int
+ck_store_set_enabled(struct ck_store *st, const char *id, int enabled, char *err)
+{
+	sqlite3_stmt *s = ck_store_stmt(st, SQL_SET_ENABLED, err);
+	if (s == NULL)
+		return CK_E_STORE;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, enabled != 0);
+	return ck_store_step_done(st, s, err, "enabling an institution");
+}
+
 /* ---- Planning ------------------------------------------------------------ */
 
 /* Round 0: the first inquiry of an active case. */

@@ -177,6 +177,10 @@ struct ck_institution_rec {
 int ck_store_sync_institutions(struct ck_store *st, const struct ck_institution_rec *list, size_t n,
                                int64_t now, char *err);
 
+/* Enables or disables one institution until the next sync (a run stops an
+ * institution that refuses our credentials this way). */
+int ck_store_set_enabled(struct ck_store *st, const char *id, int enabled, char *err);
+
 enum ck_query_state {
 	CK_Q_PLANNED = 1,    /* minted, never sent */
 	CK_Q_IN_FLIGHT,      /* claimed by a scheduler until lease_until */
