@@ -727,10 +727,13 @@ setup(struct run *r, const struct ck_clock *clock, struct ck_plan_stats *ps)
 	}
 	r->n_insts = n;
 	int recovered = 0;
-	int rc = ck_store_sync_institutions(r->st, recs, n, r->start_s, r->err);
-	free(recs);
+	int rc = ck_store_lock_runs(r->st, r->err);
 	if (rc == CK_OK)
-		rc = ck_store_recover_leases(r->st, r->start_s, &recovered, r->err);
+		rc = ck_store_sync_institutions(r->st, recs, n, r->start_s, r->err);
+	free(recs);
+	/* Holding the run lock, every query in flight is a killed run's. */
+	if (rc == CK_OK)
+		rc = ck_store_recover_leases(r->st, r->start_s, 1, &recovered, r->err);
 	if (rc == CK_OK)
 		rc = ck_store_plan(r->st, r->start_s, ps, r->err);
 	if (rc == CK_OK && recovered > 0)

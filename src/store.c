@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -216,6 +217,8 @@ ck_store_open(const char *path, struct ck_store **out, char *err)
 	if (rc != CK_OK)
 		return rc;
 	struct ck_store *st = calloc(1, sizeof *st);
+	if (st != NULL)
+		st->run_lock = -1;
 	if (st == NULL || (st->path = strdup(path)) == NULL) {
 		free(st);
 		return ck_fail(err, CK_E_NOMEM, "out of memory opening store %s", path);
@@ -267,6 +270,8 @@ ck_store_close(struct ck_store *st)
 		return;
 	for (size_t i = 0; i < st->n_stmts; i++)
 		sqlite3_finalize(st->stmts[i].stmt);
+	if (st->run_lock >= 0)
+		close(st->run_lock); /* releases the lock */
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -295,6 +300,39 @@ ck_store_integrity_check(struct ck_store *st, char *err)
 	if (rc != SQLITE_ROW)
 		return ck_store_db_fail(st, err, "integrity check");
 	return ok ? CK_OK : CK_E_STORE;
+}
+
+/* ---- The run lock -------------------------------------------------------- */
+
+int
+ck_store_lock_runs(struct ck_store *st, char *err)
+{
+	if (st->run_lock >= 0)
+		return CK_OK;
+	size_t n = strlen(st->path) + sizeof ".run-lock";
+	char *path = malloc(n);
+	if (path == NULL)
+		return ck_fail(err, CK_E_NOMEM, "out of memory locking store %s", st->path);
+	snprintf(path, n, "%s.run-lock", st->path);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int saved = errno;
+	free(path);
+	if (fd < 0)
+		return ck_fail(err, CK_E_IO, "cannot open the run lock of store %s: %s", st->path,
+		               strerror(saved));
+	/* flock is released by the kernel when the holder dies, however. */
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		saved = errno;
+		close(fd);
+		if (saved == EWOULDBLOCK)
+			return ck_fail(err, CK_E_AGAIN,
+			               "another run or lookup is using store %s; try again when it "
+			               "has finished",
+			               st->path);
+		return ck_fail(err, CK_E_IO, "cannot lock store %s: %s", st->path, strerror(saved));
+	}
+	st->run_lock = fd;
+	return CK_OK;
 }
 
 /* ---- Transactions and batches ----------------------------------------- */

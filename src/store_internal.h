@@ -29,6 +29,7 @@ struct ck_store {
 	struct ck_store_cached stmts[64];
 	size_t n_stmts;
 	int in_batch;
+	int run_lock; /* file descriptor of the held run lock, -1 when none */
 };
 
 /* The prepared statement for sql (a static array: its address is the key),

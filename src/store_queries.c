@@ -236,16 +236,17 @@ ck_store_plan(struct ck_store *st, int64_t now, struct ck_plan_stats *out, char 
 
 static const char SQL_RECOVER[] =
     "UPDATE queries SET state = 'retry', due_at = ?1, lease_until = NULL, updated_at = ?1"
-    " WHERE state = 'in_flight' AND lease_until < ?1";
+    " WHERE state = 'in_flight' AND (?2 OR lease_until < ?1)";
 
 int
-ck_store_recover_leases(struct ck_store *st, int64_t now, int *recovered, char *err)
+ck_store_recover_leases(struct ck_store *st, int64_t now, int all, int *recovered, char *err)
 {
 	*recovered = 0;
 	sqlite3_stmt *s = ck_store_stmt(st, SQL_RECOVER, err);
 	if (s == NULL)
 		return CK_E_STORE;
 	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, all != 0);
 	int rc = ck_store_step_done(st, s, err, "recovering leases");
 	if (rc == CK_OK)
 		*recovered = sqlite3_changes(st->db);

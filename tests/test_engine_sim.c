@@ -20,15 +20,20 @@
 #include "chakong/store.h"
 #include "chakong/xmlsafe.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #define SEED     20241
 #define SUBJECTS 400
 #define CASES    120
 
 struct fixture {
-	char *dir, *db;
+	char *dir, *db, *config;
 	struct sim_world *world;
 	struct sim_server *server;
 	struct ck_xsd_set *xsd;
@@ -72,7 +77,7 @@ start_with(struct fixture *f, int faults, const struct fault_plan *plan, size_t 
 
 	/* The simulator's configuration, as the engine loads it, with short
 	 * timeouts and backoff so that faults settle quickly. */
-	char base[64], *config = ck_test_path(f->dir, "chakong.xml");
+	char base[64], *config = f->config = ck_test_path(f->dir, "chakong.xml");
 	snprintf(base, sizeof base, "http://127.0.0.1:%u", sim_server_port(f->server));
 	FILE *out = fopen(config, "w");
 	assert_non_null(out);
@@ -91,7 +96,6 @@ start_with(struct fixture *f, int faults, const struct fault_plan *plan, size_t 
 		c->rate_x100 = 0;
 		c->max_in_flight = 8;
 	}
-	free(config);
 
 	/* Cases from the population, imported as the nightly job would. */
 	struct sim_filings_opts fo = {.cases = cases, .multi_debtor_permille = 300};
@@ -128,18 +132,25 @@ stop(struct fixture *f)
 	sim_world_free(f->world);
 	ck_test_rmtree(f->dir);
 	free(f->db);
+	free(f->config);
 	free(f->dir);
+}
+
+static void
+run_once(struct fixture *f, int wait, struct ck_run_stats *stats)
+{
+	struct ck_clock clock;
+	ck_clock_fixed(&clock, 1709600000); /* 2024-03-05 */
+	struct ck_sched_opts opts = {.wait = wait, .max_time_s = 240, .seed = 7};
+	char err[CK_ERR_SIZE] = "";
+	if (ck_sched_run(f->st, f->cfg, f->xsd, &clock, &opts, stats, err) != CK_OK)
+		fail_msg("run: %s", err);
 }
 
 static void
 run_to_completion(struct fixture *f, struct ck_run_stats *stats)
 {
-	struct ck_clock clock;
-	ck_clock_fixed(&clock, 1709600000); /* 2024-03-05 */
-	struct ck_sched_opts opts = {.wait = 1, .max_time_s = 240, .seed = 7};
-	char err[CK_ERR_SIZE] = "";
-	if (ck_sched_run(f->st, f->cfg, f->xsd, &clock, &opts, stats, err) != CK_OK)
-		fail_msg("run: %s", err);
+	run_once(f, 1, stats);
 }
 
 static long long
@@ -624,6 +635,80 @@ permanent_faults_fail_with_their_reason(void **state)
 	stop(&f);
 }
 
+/* Tickets outlive a run; an expired one is submitted again under the same
+ * RequestId and its answer collected by a later run. */
+static void
+tickets_survive_runs_and_expiry(void **state)
+{
+	(void)state;
+	struct fixture f = {0};
+	start_with(&f, 0, NULL, 0, 12);
+	struct ck_run_stats stats;
+	run_once(&f, 0, &stats); /* no wait: social insurance answers later */
+	long long waiting = of_institution(&f, "si", "state = 'waiting' AND ticket IS NOT NULL");
+	assert_true(waiting > 0);
+	/* Three days later the tickets have expired at the institution. */
+	char err[CK_ERR_SIZE] = "";
+	assert_int_equal(sim_server_advance(f.server, 73 * 3600, err), CK_OK);
+	run_to_completion(&f, &stats);
+	assert_int_equal(of_institution(&f, "si", "state NOT IN ('answered', 'not_applicable')"),
+	                 0);
+	assert_true(sql_int(&f, "SELECT count(*) FROM attempts t JOIN queries q ON q.id ="
+	                        " t.query_id WHERE q.institution_id = 'si' AND t.kind = 'poll'"
+	                        " AND t.http_status = 404") > 0);
+	compare_with_truth(&f);
+	one_request_id_per_query(&f);
+	stop(&f);
+}
+
+/* The engine killed with SIGKILL in the middle of runs, again and again,
+ * then run to the end: nothing lost, nothing sent under a new RequestId,
+ * the store intact and equal to the truth. */
+static void
+killed_runs_converge(void **state)
+{
+	(void)state;
+	struct fixture f = {0};
+	start_with(&f, 0, NULL, 0, 60);
+	for (size_t i = 0; i < f.world->n_instances; i++) {
+		f.world->instances[i].behaviour.latency = SIM_LAT_FIXED;
+		f.world->instances[i].behaviour.latency_ms = 40;
+	}
+	char db_opt[4200], config_opt[4200];
+	snprintf(db_opt, sizeof db_opt, "--db=%s", f.db);
+	snprintf(config_opt, sizeof config_opt, "--config=%s", f.config);
+	/* The same clock as run_once(), so that due times agree. */
+	char *argv[] = {CK_CHAKONG_BIN, db_opt,   "--now=@1709600000", "run",
+	                config_opt,     "--wait", "--quiet",           NULL};
+	int kills = 0;
+	for (int round = 0; round < 8; round++) {
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			int null = open("/dev/null", O_WRONLY);
+			dup2(null, 1);
+			dup2(null, 2);
+			execv(argv[0], argv);
+			_exit(127);
+		}
+		struct timespec ts = {0, (150 + 97 * round % 400) * 1000000L};
+		nanosleep(&ts, NULL);
+		kills += kill(pid, SIGKILL) == 0;
+		int st;
+		waitpid(pid, &st, 0);
+	}
+	assert_true(kills >= 8);
+	struct ck_run_stats stats;
+	run_to_completion(&f, &stats);
+	assert_int_equal(ck_store_integrity_check(f.st, NULL), CK_OK);
+	assert_int_equal(sql_int(&f, "SELECT count(*) FROM queries WHERE state NOT IN"
+	                             " ('answered', 'not_applicable')"),
+	                 0);
+	compare_with_truth(&f);
+	one_request_id_per_query(&f);
+	stop(&f);
+}
+
 int
 main(void)
 {
@@ -631,6 +716,8 @@ main(void)
 	    cmocka_unit_test(run_equals_truth),
 	    cmocka_unit_test(faults_converge_to_the_same_truth),
 	    cmocka_unit_test(permanent_faults_fail_with_their_reason),
+	    cmocka_unit_test(tickets_survive_runs_and_expiry),
+	    cmocka_unit_test(killed_runs_converge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -243,14 +243,29 @@ claims_lease_and_recover(void **state)
 
 	/* A crash: the leases end, the queries return, same RequestIds. */
 	int recovered;
-	assert_int_equal(ck_store_recover_leases(f->st, now + 30, &recovered, NULL), CK_OK);
+	assert_int_equal(ck_store_recover_leases(f->st, now + 30, 0, &recovered, NULL), CK_OK);
 	assert_int_equal(recovered, 0);
-	assert_int_equal(ck_store_recover_leases(f->st, now + 61, &recovered, NULL), CK_OK);
+	assert_int_equal(ck_store_recover_leases(f->st, now + 61, 0, &recovered, NULL), CK_OK);
 	assert_int_equal(recovered, 2);
 	assert_int_equal(claim(f, "icbc", now + 61, 10).n, 2);
+
+	/* One run at a time: a second holder of the run lock is refused until
+	 * the first is gone; the holder may take back every query in flight. */
+	struct ck_store *other;
+	assert_int_equal(ck_store_open(f->db, &other, NULL), CK_OK);
+	assert_int_equal(ck_store_lock_runs(f->st, NULL), CK_OK);
+	char err[CK_ERR_SIZE] = "";
+	assert_int_equal(ck_store_lock_runs(other, err), CK_E_AGAIN);
+	assert_non_null(strstr(err, "another run"));
+	ck_store_close(f->st);
+	assert_int_equal(ck_store_lock_runs(other, NULL), CK_OK);
+	assert_int_equal(ck_store_recover_leases(other, now + 62, 1, &recovered, NULL), CK_OK);
+	assert_int_equal(recovered, 2); /* leases still running, but no run owns them */
+	f->st = other;
 	int counts[CK_Q_STATE_COUNT_];
 	assert_int_equal(ck_store_count_states(f->st, counts, NULL), CK_OK);
-	assert_int_equal(counts[CK_Q_IN_FLIGHT], 2);
+	assert_int_equal(counts[CK_Q_IN_FLIGHT], 0);
+	assert_int_equal(counts[CK_Q_RETRY], 2);
 	assert_int_equal(counts[CK_Q_PLANNED], 4);
 }
 

@@ -49,6 +49,13 @@ int ck_store_version(struct ck_store *st);
 int ck_store_integrity_check(struct ck_store *st, char *err);
 
 /*
+ * Takes the store's run lock (an advisory lock on PATH.run-lock, released
+ * when the store is closed or the process dies, however it dies): one run
+ * or lookup at a time sends queries.  CK_E_AGAIN when another holds it.
+ */
+int ck_store_lock_runs(struct ck_store *st, char *err);
+
+/*
  * Batches.  Importing many cases one transaction each would pay one commit
  * per case; a batch wraps many per-case savepoints in one transaction.  A
  * verb that fails inside a batch rolls back only its own savepoint, so each
@@ -214,9 +221,11 @@ struct ck_plan_stats {
  */
 int ck_store_plan(struct ck_store *st, int64_t now, struct ck_plan_stats *out, char *err);
 
-/* in_flight queries whose lease ended before now go back to retry (due now):
- * what a crashed run had sent is sent again under the same RequestId. */
-int ck_store_recover_leases(struct ck_store *st, int64_t now, int *recovered, char *err);
+/* in_flight queries whose lease ended before now (every in_flight query
+ * when `all`: the caller holds the run lock, so no other run owns one) go
+ * back to retry, due now: what a killed run had sent is sent again under
+ * the same RequestId. */
+int ck_store_recover_leases(struct ck_store *st, int64_t now, int all, int *recovered, char *err);
 
 /* A claimed query, borrowed for the callback. */
 struct ck_claim {
