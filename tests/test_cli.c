@@ -215,6 +215,35 @@ import_gb18030_and_xml(void **state)
 	free(csv);
 }
 
+/* No inquiry without a case: a debtor of no filed, open case is refused
+ * before anything is sent, configuration or not. */
+static void
+lookup_refuses_a_debtor_of_no_case(void **state)
+{
+	struct fixture *f = *state;
+	char *csv = ck_test_path(CK_SPEC_EXAMPLES, "filing.csv");
+	chakong(f, f->db_opt, "import", csv, NULL, NULL, NULL);
+	free(csv);
+	chakong(f, f->db_opt, "lookup", "--case", "(2024)苏1283执1234号", "--debtor",
+	        "11010519491231002X");
+	assert_int_equal(f->run.status, 1);
+	assert_non_null(strstr(f->run.errout, "refused"));
+	assert_non_null(strstr(f->run.errout, "110105********002X")); /* masked */
+	assert_null(strstr(f->run.errout, "11010519491231002X"));
+	chakong(f, f->db_opt, "lookup", "--case", "(2020)苏1283执1号", "--debtor",
+	        "320102198001011238");
+	assert_int_equal(f->run.status, 1);
+	chakong(f, f->db_opt, "lookup", "--case", "(2024)苏1283执1234号", "--debtor", "12345");
+	assert_int_equal(f->run.status, 2);
+	chakong(f, f->db_opt, "lookup", "--case", "(2024)苏1283执1234号", NULL, NULL);
+	assert_int_equal(f->run.status, 2);
+	/* A debtor of the case gets as far as the configuration (none here). */
+	chakong(f, f->db_opt, "lookup", "--case", "(2024)苏1283执1234号", "--debtor",
+	        "320102198001011238");
+	assert_int_equal(f->run.status, 2);
+	assert_non_null(strstr(f->run.errout, "chakong.xml"));
+}
+
 static void
 institutions_lists_the_configuration(void **state)
 {
@@ -246,9 +275,13 @@ main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(help_and_version),       T(help_matches_man_page),
-	    T(usage_errors_exit_2),    T(import_spec_csv_twice),
-	    T(import_gb18030_and_xml), T(institutions_lists_the_configuration),
+	    T(help_and_version),
+	    T(help_matches_man_page),
+	    T(usage_errors_exit_2),
+	    T(import_spec_csv_twice),
+	    T(import_gb18030_and_xml),
+	    T(institutions_lists_the_configuration),
+	    T(lookup_refuses_a_debtor_of_no_case),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

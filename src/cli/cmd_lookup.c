@@ -140,16 +140,13 @@ cmd_lookup(struct cli *cli, int argc, char **argv)
 	struct ck_xsd_set *xsd = NULL;
 	struct ck_config *cfg = NULL;
 	struct ck_store *st = NULL;
-	if (ck_xsd_set_new(&xsd, err) != CK_OK ||
-	    ck_config_load(cli_config_path(p.values[O_CONFIG]), xsd, &cfg, err) != CK_OK ||
-	    ck_store_open(cli->db_path, &st, err) != CK_OK) {
-		cli_error(cli, "%s", err);
-		ck_config_free(cfg);
-		ck_xsd_set_free(xsd);
-		return CLI_USAGE;
-	}
 	struct ck_debtor_ref ref;
 	int status = CLI_OK;
+	if (ck_store_open(cli->db_path, &st, err) != CK_OK) {
+		cli_error(cli, "%s", err);
+		return CLI_USAGE;
+	}
+	/* No inquiry without a case: checked before anything else. */
 	rc = ck_store_find_debtor(st, no.normalised, id, &ref, err);
 	if (rc != CK_OK || ref.case_status == CK_CASE_CLOSED || ref.removed) {
 		cli_error(cli,
@@ -157,6 +154,12 @@ cmd_lookup(struct cli *cli, int argc, char **argv)
 		          "without a case)",
 		          p.values[O_REVEAL] ? id : masked, no.normalised);
 		status = rc == CK_OK || rc == CK_E_NOTFOUND ? CLI_FAILED : CLI_USAGE;
+		goto out;
+	}
+	if (ck_xsd_set_new(&xsd, err) != CK_OK ||
+	    ck_config_load(cli_config_path(p.values[O_CONFIG]), xsd, &cfg, err) != CK_OK) {
+		cli_error(cli, "%s", err);
+		status = CLI_USAGE;
 		goto out;
 	}
 	struct ck_sched_opts opts = {.max_time_s = timeout,
