@@ -102,6 +102,7 @@ struct transfer {
 	int too_big;
 	char content_type[128];
 	char retry_after[64];
+	int64_t resume_at_ms;  /* a page to ask again after backoff: not before this */
 	struct transfer *next; /* in the run's list */
 };
 
@@ -115,6 +116,7 @@ struct run {
 	struct inst_rt *insts;
 	size_t n_insts;
 	struct transfer *transfers; /* in flight */
+	struct transfer *delayed;   /* in flight, waiting to ask a failed page again */
 	struct transfer *claimed;   /* claimed, not yet started */
 	int64_t start_s, start_mono;
 	uint64_t rng;
@@ -363,7 +365,8 @@ is_rejected(const struct ck_outcome *o)
 }
 
 /* Stores what an attempt came to; returns 1 when the query goes on (next
- * page started), 0 when it left flight, or a negative error. */
+ * page started), 2 when a failed page is to be asked again after a backoff
+ * (t->resume_at_ms), 0 when it left flight, or a negative error. */
 static int
 apply(struct transfer *t, struct ck_outcome *o, int http_status, const char *error_class)
 {
@@ -434,6 +437,24 @@ apply(struct transfer *t, struct ck_outcome *o, int http_status, const char *err
 		note_health(in);
 		break;
 	case CK_OUTCOME_RETRY:
+		if (t->type == CK_REQUEST_PAGE && (unsigned)t->failures + 1 <= in->cfg->retries) {
+			/* Earlier pages are held in the adapter's state: ask this page
+			 * again after the backoff instead of starting over. */
+			rc = ck_store_finish(r->st, t->query_id, &attempt, rawp, NULL, now,
+			                     now + in->cfg->total_timeout_ms / 1000 * 2 + 60,
+			                     r->err);
+			if (rc != CK_OK)
+				return rc;
+			if (http_status == 429)
+				in->resume_at_ms =
+				    mono_ms() +
+				    1000L * (o->retry_after_s > 0 ? o->retry_after_s : 1);
+			note_trouble(r, in);
+			t->resume_at_ms =
+			    mono_ms() + backoff_s(r, in->cfg, t->failures, o->retry_after_s) * 1000;
+			t->failures++;
+			return 2;
+		}
 		if ((unsigned)t->failures + 1 > in->cfg->retries) {
 			res.state = CK_Q_FAILED;
 			res.reason = "RETRIES_EXHAUSTED";
@@ -544,6 +565,16 @@ on_done(struct transfer *t, CURLcode code)
 	ck_outcome_release(&o);
 	if (rc == 1)
 		return; /* the next page is on its way */
+	if (rc == 2) {
+		/* The same page later: from the in-flight list to the delayed one. */
+		struct transfer **p = &r->transfers;
+		while (*p != t)
+			p = &(*p)->next;
+		*p = t->next;
+		t->next = r->delayed;
+		r->delayed = t;
+		return;
+	}
 	if (rc < 0)
 		r->failed = rc;
 	t->inst->in_flight--;
@@ -648,6 +679,39 @@ fill(struct run *r, struct inst_rt *in)
 	}
 }
 
+/* Asks again the pages whose backoff is over; returns the milliseconds to
+ * the next one still waiting (or `cap`). */
+static int64_t
+resume_delayed(struct run *r, int64_t cap)
+{
+	int64_t now = mono_ms(), next = cap;
+	for (struct transfer **p = &r->delayed; *p != NULL;) {
+		struct transfer *t = *p;
+		if (t->resume_at_ms > now) {
+			if (t->resume_at_ms - now < next)
+				next = t->resume_at_ms - now;
+			p = &t->next;
+			continue;
+		}
+		*p = t->next;
+		t->next = r->transfers;
+		r->transfers = t;
+		if (start_transfer(t, r->err) != CK_OK) {
+			struct ck_outcome o;
+			ck_outcome_init(&o);
+			ck_outcome_fail(&o, CK_OUTCOME_FAILED, "INTERNAL", "%s", r->err);
+			r->err[0] = '\0';
+			if (apply(t, &o, 0, "INTERNAL") < 0)
+				r->failed = CK_E_STORE;
+			ck_outcome_release(&o);
+			r->transfers = t->next;
+			t->inst->in_flight--;
+			free_transfer(t);
+		}
+	}
+	return next;
+}
+
 /* Nothing in flight: is there anything due soon enough to wait for? */
 static int
 worth_waiting(struct run *r, int64_t *wait_ms)
@@ -677,6 +741,12 @@ worth_waiting(struct run *r, int64_t *wait_ms)
 static void
 abandon_in_flight(struct run *r)
 {
+	while (r->delayed != NULL) {
+		struct transfer *t = r->delayed;
+		r->delayed = t->next;
+		t->next = r->transfers; /* not in libcurl's hands: removing it is a no-op */
+		r->transfers = t;
+	}
 	while (r->transfers != NULL) {
 		struct transfer *t = r->transfers;
 		r->transfers = t->next;
@@ -770,8 +840,9 @@ ck_sched_run(struct ck_store *st, const struct ck_config *cfg, struct ck_xsd_set
 		if (!over)
 			for (size_t i = 0; i < r.n_insts && !r.failed; i++)
 				fill(&r, &r.insts[i]);
-		int64_t wait_ms = 100;
-		if (r.transfers == NULL && (over || !worth_waiting(&r, &wait_ms)))
+		int64_t wait_ms = resume_delayed(&r, 100);
+		if (r.transfers == NULL && r.delayed == NULL &&
+		    (over || !worth_waiting(&r, &wait_ms)))
 			break;
 		int running;
 		curl_multi_poll(r.multi, NULL, 0, (int)wait_ms, NULL);

@@ -335,9 +335,12 @@ static const char SQL_RAW[] =
     "INSERT INTO raw_answers (attempt_id, query_id, received_at, content_type, size, sha256,"
     " body, rejected, reject_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
+/* An exchange that keeps the query in flight: a page read (?4 = 0), or a
+ * page that failed and will be asked again (?4 = 1, a failure). */
 static const char SQL_PAGE[] =
-    "UPDATE queries SET attempts = attempts + 1, pages = pages + 1, lease_until = ?2,"
-    " updated_at = ?3 WHERE id = ?1 AND state = 'in_flight'";
+    "UPDATE queries SET attempts = attempts + 1, pages = pages + (1 - ?4),"
+    " failures = failures + ?4, lease_until = ?2, updated_at = ?3"
+    " WHERE id = ?1 AND state = 'in_flight'";
 
 static const char SQL_MOVE[] =
     "UPDATE queries SET state = ?2, outcome = ?3, reason = ?4, reason_detail = ?5,"
@@ -590,7 +593,8 @@ move_query(struct ck_store *st, int64_t query_id, const struct ck_query_result *
 }
 
 static int
-keep_paging(struct ck_store *st, int64_t query_id, int64_t now, int64_t lease_until, char *err)
+keep_paging(struct ck_store *st, int64_t query_id, int failed, int64_t now, int64_t lease_until,
+            char *err)
 {
 	sqlite3_stmt *s = ck_store_stmt(st, SQL_PAGE, err);
 	if (s == NULL)
@@ -598,6 +602,7 @@ keep_paging(struct ck_store *st, int64_t query_id, int64_t now, int64_t lease_un
 	sqlite3_bind_int64(s, 1, query_id);
 	sqlite3_bind_int64(s, 2, lease_until);
 	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int(s, 4, failed != 0);
 	int rc = ck_store_step_done(st, s, err, "recording a page");
 	if (rc == CK_OK && sqlite3_changes(st->db) != 1)
 		rc = ck_fail(err, CK_E_STORE, "store %s: query %lld is no longer in flight",
@@ -631,7 +636,9 @@ ck_store_finish(struct ck_store *st, int64_t query_id, const struct ck_attempt_r
 	if (rc == CK_OK && raw != NULL)
 		rc = insert_raw(st, query_id, attempt_id, raw, now, &raw_id, err);
 	if (rc == CK_OK && result == NULL)
-		rc = keep_paging(st, query_id, now, lease_until, err);
+		rc = keep_paging(st, query_id,
+		                 attempt->error_class != NULL || attempt->http_status >= 400, now,
+		                 lease_until, err);
 	if (rc == CK_OK && result != NULL)
 		rc = move_query(st, query_id, result, now, err);
 	if (rc == CK_OK && result != NULL) {
