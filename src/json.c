@@ -154,6 +154,13 @@ ck_json_int(struct ck_json *j, int64_t value)
 }
 
 void
+ck_json_raw(struct ck_json *j, const char *json)
+{
+	separate(j);
+	put(j, json, strlen(json));
+}
+
+void
 ck_json_bool(struct ck_json *j, int value)
 {
 	separate(j);

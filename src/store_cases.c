@@ -45,13 +45,14 @@ static const char SQL_EACH_CASE[] =
     " c.imported_at, c.updated_at,"
     " (SELECT count(*) FROM debtors d WHERE d.case_id = c.id"
     "  AND d.removed_at IS NULL)"
-    " FROM cases c WHERE ?1 IS NULL OR c.status = ?1"
+    " FROM cases c WHERE (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.case_no = ?2)"
     " ORDER BY c.filed_at, c.case_no";
 
-static const char SQL_EACH_DEBTOR[] = "SELECT d.kind, d.name, d.id_no, d.added_at, d.removed_at"
-                                      " FROM debtors d JOIN cases c ON c.id = d.case_id"
-                                      " WHERE c.case_no = ?1 AND (?2 OR d.removed_at IS NULL)"
-                                      " ORDER BY d.removed_at IS NOT NULL, d.position";
+static const char SQL_EACH_DEBTOR[] =
+    "SELECT d.kind, d.name, d.id_no, d.added_at, d.removed_at, d.id"
+    " FROM debtors d JOIN cases c ON c.id = d.case_id"
+    " WHERE c.case_no = ?1 AND (?2 OR d.removed_at IS NULL)"
+    " ORDER BY d.removed_at IS NOT NULL, d.position";
 
 /* ---- Case import ------------------------------------------------------- */
 
@@ -372,17 +373,22 @@ ck_store_import_case(struct ck_store *st, const struct ck_case_rec *c,
 
 /* ---- Listings ----------------------------------------------------------- */
 
-int
-ck_store_each_case(struct ck_store *st, enum ck_case_status status, ck_case_fn fn, void *ctx,
-                   char *err)
+/* Cases of a status (0: any), or the one named case_no (NULL: any). */
+static int
+each_case(struct ck_store *st, enum ck_case_status status, const char *case_no, ck_case_fn fn,
+          void *ctx, int *rows, char *err)
 {
 	sqlite3_stmt *s = ck_store_stmt(st, SQL_EACH_CASE, err);
 	if (s == NULL)
 		return CK_E_STORE;
 	if (status != 0)
 		sqlite3_bind_text(s, 1, ck_case_status_name(status), -1, SQLITE_STATIC);
+	if (case_no != NULL)
+		sqlite3_bind_text(s, 2, case_no, -1, SQLITE_STATIC);
 	int rc, stop = 0;
+	*rows = 0;
 	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		++*rows;
 		struct ck_case_row row = {
 		    .case_no = ck_store_col_text(s, 0),
 		    .court_code = ck_store_col_text(s, 1),
@@ -409,6 +415,24 @@ ck_store_each_case(struct ck_store *st, enum ck_case_status status, ck_case_fn f
 }
 
 int
+ck_store_each_case(struct ck_store *st, enum ck_case_status status, ck_case_fn fn, void *ctx,
+                   char *err)
+{
+	int rows;
+	return each_case(st, status, NULL, fn, ctx, &rows, err);
+}
+
+int
+ck_store_find_case(struct ck_store *st, const char *case_no, ck_case_fn fn, void *ctx, char *err)
+{
+	int rows;
+	int rc = each_case(st, 0, case_no, fn, ctx, &rows, err);
+	if (rc == CK_OK && rows == 0)
+		return ck_fail(err, CK_E_NOTFOUND, "no case %s in the store", case_no);
+	return rc;
+}
+
+int
 ck_store_each_debtor(struct ck_store *st, const char *case_no, int include_removed, ck_debtor_fn fn,
                      void *ctx, char *err)
 {
@@ -420,6 +444,7 @@ ck_store_each_debtor(struct ck_store *st, const char *case_no, int include_remov
 	int rc, stop = 0, rows = 0;
 	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct ck_debtor_row row = {
+		    .row = sqlite3_column_int64(s, 5),
 		    .kind = strcmp(ck_store_col_text(s, 0), "org") == 0 ? CK_SUBJECT_ORG
 		                                                        : CK_SUBJECT_PERSON,
 		    .name = ck_store_col_text(s, 1),

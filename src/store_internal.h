@@ -26,7 +26,7 @@ struct ck_store {
 	sqlite3 *db;
 	char *path;
 	char store_id[17]; /* random, minted with the file: salts RequestIds */
-	struct ck_store_cached stmts[64];
+	struct ck_store_cached stmts[128];
 	size_t n_stmts;
 	int in_batch;
 	int run_lock; /* file descriptor of the held run lock, -1 when none */

@@ -41,6 +41,9 @@ void ck_json_string(struct ck_json *j, const char *value); /* NULL writes null *
 void ck_json_int(struct ck_json *j, int64_t value);
 void ck_json_bool(struct ck_json *j, int value);
 void ck_json_null(struct ck_json *j);
+/* A value that is already JSON text (e.g. a detail read back from the
+ * store), written as it is: the caller vouches for its validity. */
+void ck_json_raw(struct ck_json *j, const char *json);
 
 /* Shorthands for a key and its value. */
 void ck_json_kv_string(struct ck_json *j, const char *key, const char *value);

@@ -148,7 +148,13 @@ typedef int (*ck_case_fn)(void *ctx, const struct ck_case_row *row);
 int ck_store_each_case(struct ck_store *st, enum ck_case_status status, ck_case_fn fn, void *ctx,
                        char *err);
 
+/* Calls fn once with the case (normalised case number); CK_E_NOTFOUND when
+ * the store has no such case. */
+int ck_store_find_case(struct ck_store *st, const char *case_no, ck_case_fn fn, void *ctx,
+                       char *err);
+
 struct ck_debtor_row {
+	int64_t row; /* the debtor's row id, as other calls name it */
 	enum ck_subject_kind kind;
 	const char *name;
 	const char *id_no;
@@ -373,5 +379,126 @@ int ck_store_each_asset_of_debtor(struct ck_store *st, int64_t debtor_row, ck_as
 
 /* Counts of queries by state (indexed by enum ck_query_state). */
 int ck_store_count_states(struct ck_store *st, int counts[CK_Q_STATE_COUNT_], char *err);
+
+/* ---- What reports read (store_report.c) ---------------------------------- */
+
+/* An inquiry round of a case. */
+struct ck_round_row {
+	int round;
+	int64_t opened_at, deadline;
+	int open_queries;          /* queries not yet terminal */
+	int64_t last_finished_at;  /* the latest end of one of its queries; 0 when none */
+	int64_t report_written_at; /* 0 when never */
+};
+
+typedef int (*ck_round_fn)(void *ctx, const struct ck_round_row *row);
+
+/* Calls fn for each round of the case, oldest first (none when no round
+ * was opened yet); CK_E_NOTFOUND when there is no such case. */
+int ck_store_each_round(struct ck_store *st, const char *case_no, ck_round_fn fn, void *ctx,
+                        char *err);
+
+/* An institution the store knows, borrowed for the callback. */
+struct ck_institution_row {
+	const char *id, *kind, *name, *district; /* district "" when none */
+	int enabled;
+	int persons_only;
+};
+
+typedef int (*ck_institution_fn)(void *ctx, const struct ck_institution_row *row);
+
+/* Every institution, ordered by kind (bank, realestate, vehicle,
+ * socialsec, ecommerce) then id. */
+int ck_store_each_known_institution(struct ck_store *st, ck_institution_fn fn, void *ctx,
+                                    char *err);
+
+/* A query of a round, borrowed for the callback; strings "" when not set. */
+struct ck_round_query_row {
+	int64_t debtor_row;
+	const char *institution_id, *request_id;
+	enum ck_query_state state;
+	const char *outcome, *reason, *detail, *ticket;
+	int64_t created_at, submitted_at, finished_at; /* 0 when not set */
+	int attempts;
+	int n_assets, n_leads;
+};
+
+typedef int (*ck_round_query_fn)(void *ctx, const struct ck_round_query_row *row);
+
+/* The queries of the case's round, by debtor then institution kind and id. */
+int ck_store_each_query_of_round(struct ck_store *st, const char *case_no, int round,
+                                 ck_round_query_fn fn, void *ctx, char *err);
+
+/* A stored asset, borrowed for the callback; strings "" when not set. */
+struct ck_stored_asset {
+	int64_t id, debtor_row, raw_answer_id;
+	const char *institution_id;
+	const char *kind, *ref, *subtype, *currency, *status, *detail;
+	int has_book;
+	int64_t book;
+	int has_available;
+	int64_t available;
+	int64_t enforceable;
+	int liability;
+};
+
+typedef int (*ck_stored_asset_fn)(void *ctx, const struct ck_stored_asset *row);
+
+/* The assets found in the case's round, by debtor, kind (deposit, wealth,
+ * realestate, vehicle, wallet, fund), institution and ref. */
+int ck_store_each_asset_of_round(struct ck_store *st, const char *case_no, int round,
+                                 ck_stored_asset_fn fn, void *ctx, char *err);
+
+struct ck_stored_encumbrance {
+	int64_t asset_id;
+	const char *kind, *authority, *ref, *currency, *detail;
+	int seq; /* 0 when not set */
+	int has_amount;
+	int64_t amount;
+	int has_starts_on, has_ends_on;
+	int64_t starts_on, ends_on; /* days */
+};
+
+typedef int (*ck_stored_encumbrance_fn)(void *ctx, const struct ck_stored_encumbrance *row);
+
+/* The encumbrances of the round's assets, by asset, kind (freeze, seizure,
+ * mortgage) and queue position. */
+int ck_store_each_encumbrance_of_round(struct ck_store *st, const char *case_no, int round,
+                                       ck_stored_encumbrance_fn fn, void *ctx, char *err);
+
+struct ck_stored_lead {
+	int64_t debtor_row;
+	const char *institution_id;
+	const char *kind, *label, *code, *currency, *detail;
+	int has_amount;
+	int64_t amount;
+};
+
+typedef int (*ck_stored_lead_fn)(void *ctx, const struct ck_stored_lead *row);
+
+/* The leads found in the case's round, by debtor, kind and institution. */
+int ck_store_each_lead_of_round(struct ck_store *st, const char *case_no, int round,
+                                ck_stored_lead_fn fn, void *ctx, char *err);
+
+/* The top-level members of a JSON object text (a record's detail), in
+ * order: type is 's' text, 'i' integer, 'r' real, 'b' boolean ("1"/"0"),
+ * 'n' null, 'j' an array or object as JSON text. */
+typedef int (*ck_json_field_fn)(void *ctx, const char *key, char type, const char *value);
+int ck_store_json_fields(struct ck_store *st, const char *json, ck_json_field_fn fn, void *ctx,
+                         char *err);
+
+/* A round whose report is to be written (or written again). */
+typedef int (*ck_report_due_fn)(void *ctx, const char *case_no, int round);
+
+/* The latest round of every case whose report is due at `now`: never
+ * written and either complete or past its deadline; or written before its
+ * deadline passed while incomplete; or written before one of its queries
+ * ended (a late answer).  By deadline. */
+int ck_store_each_report_due(struct ck_store *st, int64_t now, ck_report_due_fn fn, void *ctx,
+                             char *err);
+
+/* Records that the round's report was written at `at`. */
+int ck_store_report_written(struct ck_store *st, const char *case_no, int round, int64_t at,
+                            char *err);
 
 #endif
