@@ -10,10 +10,10 @@
 #include "chakong/sched.h"
 #include "chakong/buf.h"
 #include "chakong/error.h"
+#include "chakong/log.h"
 #include "chakong/xmlsafe.h"
 
 #include <curl/curl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,17 +130,22 @@ now_s(const struct run *r)
 	return r->start_s + (mono_ms() - r->start_mono) / 1000;
 }
 
-static void
-say(const struct run *r, const char *level, const char *fmt, ...)
+/* What an event about a query is about.  The subject's identifier goes
+ * in the field the logger masks, never in the message. */
+static struct ck_log_about
+about_query(const struct transfer *t)
 {
-	if (r->opts->log == NULL)
-		return;
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	r->opts->log(r->opts->ctx, level, msg);
+	return (struct ck_log_about){.institution = t->inst->cfg->id,
+	                             .case_no = t->case_no,
+	                             .query = t->query_id,
+	                             .request_id = t->request_id,
+	                             .subject_id = t->subject_id};
+}
+
+static struct ck_log_about
+about_inst(const struct inst_rt *in)
+{
+	return (struct ck_log_about){.institution = in->cfg->id};
 }
 
 static void
@@ -340,8 +345,10 @@ note_trouble(struct run *r, struct inst_rt *in)
 	if (++in->consecutive_failures >= in->cfg->breaker_failures && !in->breaker_open) {
 		in->breaker_open = 1;
 		in->breaker_until_ms = mono_ms() + in->cfg->breaker_cooldown_ms;
-		say(r, "warning", "institution %s: %u failures in a row, pausing it for %u ms",
-		    in->cfg->id, in->consecutive_failures, in->cfg->breaker_cooldown_ms);
+		struct ck_log_about a = about_inst(in);
+		ck_logf(r->opts->log, CK_LOG_WARN, &a,
+		        "%u failures in a row: circuit breaker open, pausing it for %u ms",
+		        in->consecutive_failures, in->cfg->breaker_cooldown_ms);
 	} else if (in->probing) {
 		in->breaker_until_ms = mono_ms() + in->cfg->breaker_cooldown_ms;
 	}
@@ -349,8 +356,12 @@ note_trouble(struct run *r, struct inst_rt *in)
 }
 
 static void
-note_health(struct inst_rt *in)
+note_health(struct run *r, struct inst_rt *in)
 {
+	if (in->breaker_open) {
+		struct ck_log_about a = about_inst(in);
+		ck_logf(r->opts->log, CK_LOG_INFO, &a, "answering again: circuit breaker closed");
+	}
 	in->consecutive_failures = 0;
 	in->breaker_open = in->probing = 0;
 }
@@ -362,6 +373,35 @@ is_rejected(const struct ck_outcome *o)
 	       (o->type == CK_OUTCOME_FAILED &&
 	        (strcmp(o->reason, "WRONG_SUBJECT") == 0 || strcmp(o->reason, "MALFORMED") == 0 ||
 	         strcmp(o->reason, "TOO_MANY_RECORDS") == 0));
+}
+
+/* Every attempt at debug level: enough to follow one query through a run. */
+static void
+log_attempt(const struct transfer *t, const struct ck_outcome *o, int http_status,
+            int64_t duration_ms)
+{
+	static const char *const kinds[] = {"submit", "poll", "page"};
+	static const char *const outcomes[CK_OUTCOME_TYPE_COUNT_] = {"no outcome",
+	                                                             "found",
+	                                                             "not found",
+	                                                             "subject mismatch",
+	                                                             "ticket",
+	                                                             "next page",
+	                                                             "ticket gone, submit again",
+	                                                             "retry",
+	                                                             "failed",
+	                                                             "hostile answer",
+	                                                             "credentials refused"};
+	const struct ck_log *lg = t->run->opts->log;
+	if (!ck_log_enabled(lg, CK_LOG_DEBUG))
+		return;
+	struct ck_log_about a = about_query(t);
+	a.http_status = http_status;
+	a.reason = o->reason[0] ? o->reason : NULL;
+	const char *outcome =
+	    (unsigned)o->type < CK_OUTCOME_TYPE_COUNT_ ? outcomes[o->type] : "unknown";
+	ck_logf(lg, CK_LOG_DEBUG, &a, "%s in %lld ms: %s%s%s", kinds[t->type],
+	        (long long)duration_ms, outcome, o->detail[0] ? ": " : "", o->detail);
 }
 
 /* Stores what an attempt came to; returns 1 when the query goes on (next
@@ -395,6 +435,7 @@ apply(struct transfer *t, struct ck_outcome *o, int http_status, const char *err
 	const struct ck_raw_rec *rawp = http_status > 0 ? &raw : NULL;
 	struct ck_query_result res = {0};
 	int rc;
+	log_attempt(t, o, http_status, attempt.duration_ms);
 
 	switch (o->type) {
 	case CK_OUTCOME_NEXT_PAGE:
@@ -402,7 +443,7 @@ apply(struct transfer *t, struct ck_outcome *o, int http_status, const char *err
 		                     now + in->cfg->total_timeout_ms / 1000 * 2 + 60, r->err);
 		if (rc != CK_OK)
 			return rc;
-		note_health(in);
+		note_health(r, in);
 		free(t->cursor);
 		t->cursor = o->cursor;
 		o->cursor = NULL;
@@ -421,20 +462,20 @@ apply(struct transfer *t, struct ck_outcome *o, int http_status, const char *err
 		r->stats->found += o->type == CK_OUTCOME_FOUND;
 		r->stats->not_found += o->type == CK_OUTCOME_NOT_FOUND;
 		r->stats->mismatch += o->type == CK_OUTCOME_MISMATCH;
-		note_health(in);
+		note_health(r, in);
 		break;
 	case CK_OUTCOME_TICKET:
 		res.state = CK_Q_WAITING;
 		res.ticket = o->ticket;
 		res.due_at = now + (o->poll_after_s >= 0 ? o->poll_after_s : 60);
 		res.accepted = t->type == CK_REQUEST_SUBMIT;
-		note_health(in);
+		note_health(r, in);
 		break;
 	case CK_OUTCOME_RESUBMIT:
 		/* The ticket is gone: submit again, same RequestId, now. */
 		res.state = CK_Q_WAITING;
 		res.due_at = now;
-		note_health(in);
+		note_health(r, in);
 		break;
 	case CK_OUTCOME_RETRY:
 		if (t->type == CK_REQUEST_PAGE && (unsigned)t->failures + 1 <= in->cfg->retries) {
@@ -460,6 +501,12 @@ apply(struct transfer *t, struct ck_outcome *o, int http_status, const char *err
 			res.reason = "RETRIES_EXHAUSTED";
 			res.detail = o->reason;
 			count_failure(r->stats, res.reason);
+			struct ck_log_about a = about_query(t);
+			a.reason = res.reason;
+			a.http_status = http_status;
+			ck_logf(r->opts->log, CK_LOG_WARN, &a,
+			        "query failed: %u retries exhausted, the last %s%s%s",
+			        in->cfg->retries, o->reason, o->detail[0] ? ": " : "", o->detail);
 		} else {
 			res.state = CK_Q_RETRY;
 			res.reason = o->reason;
@@ -477,10 +524,13 @@ apply(struct transfer *t, struct ck_outcome *o, int http_status, const char *err
 		if (!in->stopped) {
 			in->stopped = 1;
 			r->stats->stopped_institutions++;
-			say(r, "error",
-			    "institution %s refused our credentials (HTTP %d): nothing more "
-			    "goes to it in this run; check its certificate and token",
-			    in->cfg->id, http_status);
+			struct ck_log_about a = about_inst(in);
+			a.reason = "CREDENTIALS";
+			a.http_status = http_status;
+			ck_logf(r->opts->log, CK_LOG_ERROR, &a,
+			        "credentials refused (HTTP %d); stopped for this run: check its "
+			        "certificate and token",
+			        http_status);
 			/* Its other queries wait for the next run, not for this one. */
 			if (ck_store_set_enabled(r->st, in->cfg->id, 0, r->err) != CK_OK)
 				return CK_E_STORE;
@@ -495,7 +545,14 @@ apply(struct transfer *t, struct ck_outcome *o, int http_status, const char *err
 		res.reason = o->reason[0] ? o->reason : "FAILED";
 		res.detail = o->detail;
 		count_failure(r->stats, res.reason);
-		note_health(in); /* the institution answered: it is not in trouble */
+		{
+			struct ck_log_about a = about_query(t);
+			a.reason = res.reason;
+			a.http_status = http_status;
+			ck_logf(r->opts->log, CK_LOG_WARN, &a, "query failed: %s%s%s", res.reason,
+			        o->detail[0] ? ": " : "", o->detail);
+		}
+		note_health(r, in); /* the institution answered: it is not in trouble */
 		break;
 	}
 	rc = ck_store_finish(r->st, t->query_id, &attempt, rawp, &res, now, 0, r->err);
@@ -741,6 +798,7 @@ worth_waiting(struct run *r, int64_t *wait_ms)
 static void
 abandon_in_flight(struct run *r)
 {
+	int n = 0;
 	while (r->delayed != NULL) {
 		struct transfer *t = r->delayed;
 		r->delayed = t->next;
@@ -764,7 +822,26 @@ abandon_in_flight(struct run *r)
 		    CK_OK)
 			r->failed = CK_E_STORE;
 		free_transfer(t);
+		n++;
 	}
+	if (n > 0)
+		ck_logf(r->opts->log, CK_LOG_INFO, NULL,
+		        "%d queries still in flight at the end of the run: left to retry at once "
+		        "in the next run",
+		        n);
+}
+
+static void
+log_summary(const struct run *r)
+{
+	const struct ck_run_stats *s = r->stats;
+	ck_logf(r->opts->log, CK_LOG_INFO, NULL,
+	        "run finished in %lld s: %d planned, %d requests sent, %d answered (%d found, "
+	        "%d not found, %d subject mismatch), %d failed, %d waiting for answers, %d to "
+	        "retry later, %d institutions stopped",
+	        (long long)((mono_ms() - r->start_mono) / 1000), s->planned, s->sent, s->answered,
+	        s->found, s->not_found, s->mismatch, s->failed, s->waiting, s->retry_later,
+	        s->stopped_institutions);
 }
 
 static int
@@ -807,10 +884,14 @@ setup(struct run *r, const struct ck_clock *clock, struct ck_plan_stats *ps)
 	if (rc == CK_OK)
 		rc = ck_store_plan(r->st, r->start_s, ps, r->err);
 	if (rc == CK_OK && recovered > 0)
-		say(r, "warning",
-		    "%d queries were in flight when an earlier run stopped: sending "
-		    "them again under the same RequestIds",
-		    recovered);
+		ck_logf(r->opts->log, CK_LOG_WARN, NULL,
+		        "%d queries were in flight when an earlier run stopped: sending "
+		        "them again under the same RequestIds",
+		        recovered);
+	if (rc == CK_OK)
+		ck_logf(r->opts->log, CK_LOG_INFO, NULL,
+		        "run started: %zu institutions enabled, %d new queries planned", n,
+		        ps->queries_planned);
 	r->multi = curl_multi_init();
 	if (rc == CK_OK && r->multi == NULL)
 		rc = ck_fail(r->err, CK_E_NOMEM, "libcurl could not start");
@@ -830,13 +911,20 @@ ck_sched_run(struct ck_store *st, const struct ck_config *cfg, struct ck_xsd_set
 	                .stats = stats,
 	                .rng = opts->seed ^ 0x5eed,
 	                .err = err};
-	struct ck_plan_stats ps;
+	struct ck_plan_stats ps = {0};
 	int rc = setup(&r, clock, &ps);
 	stats->planned = ps.queries_planned;
 	int64_t last_progress = mono_ms();
+	int said_over = 0;
 	while (rc == CK_OK && !r.failed) {
 		int over =
 		    opts->max_time_s > 0 && mono_ms() - r.start_mono > opts->max_time_s * 1000;
+		if (over && !said_over) {
+			said_over = 1;
+			ck_logf(opts->log, CK_LOG_INFO, NULL,
+			        "time limit of %lld s reached: nothing more is sent in this run",
+			        (long long)opts->max_time_s);
+		}
 		if (!over)
 			for (size_t i = 0; i < r.n_insts && !r.failed; i++)
 				fill(&r, &r.insts[i]);
@@ -874,6 +962,8 @@ ck_sched_run(struct ck_store *st, const struct ck_config *cfg, struct ck_xsd_set
 		stats->retry_later = counts[CK_Q_RETRY] + counts[CK_Q_PLANNED];
 	}
 	stats->in_flight = 0;
+	if (rc == CK_OK)
+		log_summary(&r);
 	if (r.multi != NULL)
 		curl_multi_cleanup(r.multi);
 	free(r.insts);

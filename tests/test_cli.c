@@ -147,6 +147,52 @@ usage_errors_exit_2(void **state)
 	assert_int_equal(f->run.status, 2);
 }
 
+/* Diagnostics are log lines: time, level, command; JSON on request; the
+ * log options before the command or after it. */
+static void
+log_options(void **state)
+{
+	struct fixture *f = *state;
+	chakong(f, "frobnicate", NULL, NULL, NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 2);
+	assert_int_equal(ck_test_count(f->run.errout, "\n"), 1);
+	assert_int_equal(strlen(f->run.errout) > 21 && f->run.errout[4] == '-' &&
+	                     f->run.errout[10] == 'T' && f->run.errout[19] == 'Z',
+	                 1);
+	assert_non_null(strstr(f->run.errout, "Z ERROR chakong: no such command 'frobnicate'"));
+
+	chakong(f, "--log-format", "json", "frobnicate", NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 2);
+	assert_int_equal(strncmp(f->run.errout, "{\"time\":\"", 9), 0);
+	assert_non_null(strstr(f->run.errout, "Z\",\"level\":\"error\",\"command\":\"chakong\","
+	                                      "\"msg\":\"no such command 'frobnicate' (see "
+	                                      "'chakong --help')\"}\n"));
+
+	/* After the command, as --db and --now. */
+	chakong(f, f->db_opt, "cases", "--log-format=json", NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 0);
+	assert_non_null(strstr(f->run.errout, "\"level\":\"info\",\"command\":\"cases\","
+	                                      "\"msg\":\"no cases\"}"));
+	chakong(f, f->db_opt, "--log-level=warn", "cases", NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 0);
+	assert_string_equal(f->run.errout, "");
+	chakong(f, f->db_opt, "cases", "--log-level", "warn", NULL, NULL);
+	assert_int_equal(f->run.status, 0);
+	assert_string_equal(f->run.errout, "");
+
+	chakong(f, "--log-format=xml", "cases", NULL, NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 2);
+	assert_non_null(strstr(f->run.errout, "--log-format xml: must be text or json"));
+	chakong(f, f->db_opt, "cases", "--log-level", "loud", NULL, NULL);
+	assert_int_equal(f->run.status, 2);
+	assert_non_null(strstr(f->run.errout, "must be error, warn, info or debug"));
+	chakong(f, "--log-level", NULL, NULL, NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 2);
+	chakong(f, f->db_opt, "cases", "--log-level", NULL, NULL, NULL);
+	assert_int_equal(f->run.status, 2);
+	assert_non_null(strstr(f->run.errout, "'--log-level' needs a value"));
+}
+
 static void
 import_spec_csv_twice(void **state)
 {
@@ -278,6 +324,7 @@ main(void)
 	    T(help_and_version),
 	    T(help_matches_man_page),
 	    T(usage_errors_exit_2),
+	    T(log_options),
 	    T(import_spec_csv_twice),
 	    T(import_gb18030_and_xml),
 	    T(institutions_lists_the_configuration),

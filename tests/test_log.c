@@ -2,9 +2,14 @@
 /*
  * test_log.c: log lines (log.h): the text and JSON forms to the byte, the
  * JSON read back by a strict reader, level filtering, identifiers masked
- * whether given as fields or slipped into a message.
+ * whether given as fields or slipped into a message; then a whole nightly
+ * job of the chakong program against the simulator, with faults, at debug
+ * level: every line is a well-formed log line and none holds a debtor's
+ * identity number or an account number of the simulator's truth in clear.
  */
 #include "testutil.h"
+#include "server.h"
+#include "sim.h"
 #include "textenc.h"
 #include "chakong/error.h"
 #include "chakong/ids.h"
@@ -589,6 +594,307 @@ scrub_cut_short_reveals_nothing(void **state)
 	}
 }
 
+/* ---- A whole run of the program ---------------------------------------- */
+
+#define SEED     777
+#define SUBJECTS 300
+#define CASES    40
+
+struct job {
+	char *dir, *db_opt, *config_opt;
+	struct sim_world *world;
+	struct sim_server *server;
+};
+
+static void
+write_text(const char *path, const char *text)
+{
+	ck_test_write_file(path, text, strlen(text));
+}
+
+/* The simulator's configuration with retries and backoff short enough that
+ * faults settle within seconds. */
+static void
+write_config(struct job *j, const char *path)
+{
+	char base[64], err[CK_ERR_SIZE] = "";
+	snprintf(base, sizeof base, "http://127.0.0.1:%u", sim_server_port(j->server));
+	char *xml = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&xml, &len);
+	assert_int_equal(sim_write_config(j->world, base, mem, err), CK_OK);
+	fclose(mem);
+	const char *defaults = "<Defaults>";
+	char *at = strstr(xml, defaults);
+	assert_non_null(at);
+	at += strlen(defaults);
+	FILE *out = fopen(path, "w");
+	assert_non_null(out);
+	fprintf(out, "%.*s", (int)(at - xml), xml);
+	fputs("<BackoffBaseMs>10</BackoffBaseMs><BackoffMaxMs>50</BackoffMaxMs>"
+	      "<BreakerFailures>4</BreakerFailures><BreakerCooldownMs>100</BreakerCooldownMs>",
+	      out);
+	/* Every other default stays; the retries are cut to two. */
+	char *retries = strstr(at, "<Retries>");
+	assert_non_null(retries);
+	fprintf(out, "%.*s<Retries>2</Retries>%s", (int)(retries - at), at,
+	        strstr(retries, "</Retries>") + strlen("</Retries>"));
+	fclose(out);
+	free(xml);
+}
+
+static void
+job_start(struct job *j)
+{
+	char err[CK_ERR_SIZE] = "";
+	j->dir = ck_test_tmpdir();
+	assert_int_equal(sim_world_new(SEED, SUBJECTS, &j->world, err), CK_OK);
+	for (size_t i = 0; i < j->world->n_instances; i++) {
+		struct sim_behaviour *b = &j->world->instances[i].behaviour;
+		b->fault_permille[SIM_FAULT_500] = 150;
+		b->fault_permille[SIM_FAULT_RESET] = 30;
+		b->retry_after_s = 1;
+	}
+	/* Faults that are warnings and errors: credentials refused, answers about
+	 * someone else (which name that someone), an institution down. */
+	static const struct {
+		const char *id;
+		enum sim_fault fault;
+	} always[] = {
+	    {"icbc", SIM_FAULT_401}, {"ccb", SIM_FAULT_WRONG_SUBJECT}, {"trff", SIM_FAULT_500}};
+	for (size_t i = 0; i < sizeof always / sizeof always[0]; i++) {
+		struct sim_instance *inst = sim_world_instance(j->world, always[i].id);
+		assert_non_null(inst);
+		memset(inst->behaviour.fault_permille, 0, sizeof inst->behaviour.fault_permille);
+		inst->behaviour.fault_permille[always[i].fault] = 1000;
+	}
+	struct sim_server_opts so = {0};
+	if (sim_server_start(j->world, &so, &j->server, err) != CK_OK)
+		fail_msg("simulator: %s", err);
+
+	char *config = ck_test_path(j->dir, "chakong.xml");
+	write_config(j, config);
+	char *db = ck_test_path(j->dir, "chakong.db");
+	size_t n = strlen(db) + strlen(config) + 16;
+	j->db_opt = malloc(n);
+	j->config_opt = malloc(n);
+	snprintf(j->db_opt, n, "--db=%s", db);
+	snprintf(j->config_opt, n, "--config=%s", config);
+	free(db);
+	free(config);
+}
+
+static void
+job_stop(struct job *j)
+{
+	sim_server_stop(j->server);
+	sim_world_free(j->world);
+	ck_test_rmtree(j->dir);
+	free(j->dir);
+	free(j->db_opt);
+	free(j->config_opt);
+}
+
+/* Fails if any identity number of the population, or any account number or
+ * platform account the simulator holds, is in `text` in clear; returns how
+ * many subjects' masked numbers it holds. */
+static int
+no_identifier_in_clear(struct job *j, const char *text)
+{
+	int masked_seen = 0;
+	for (size_t s = 0; s < j->world->n_subjects; s++) {
+		const struct sim_subject *subj = &j->world->subjects[s];
+		if (strstr(text, subj->id_no) != NULL)
+			fail_msg("the identity number of subject %zu is in a log line in clear", s);
+		char masked[CK_MASK_BUF];
+		ck_ids_mask_id(subj->id_no, masked, sizeof masked);
+		masked_seen += strstr(text, masked) != NULL;
+		for (size_t i = 0; i < j->world->n_instances; i++) {
+			const struct sim_instance *inst = &j->world->instances[i];
+			if (inst->kind != SIM_BANK && inst->kind != SIM_ECOMMERCE)
+				continue;
+			struct sim_holding h;
+			assert_int_equal(sim_world_holding(j->world, inst, subj, &h), CK_OK);
+			for (size_t k = 0; k < h.n_accounts; k++)
+				if (strstr(text, h.accounts[k].id) != NULL)
+					fail_msg("an account of subject %zu at %s is in a log line",
+					         s, inst->id);
+			for (size_t k = 0; k < h.n_items; k++)
+				if (h.items[k].type == SIM_ITEM_ACCOUNT &&
+				    strstr(text, h.items[k].user_id) != NULL)
+					fail_msg("a platform account of subject %zu at %s is in "
+					         "a log line",
+					         s, inst->id);
+			sim_holding_release(&h);
+		}
+	}
+	return masked_seen;
+}
+
+/* A filing with the population's first two people, one of them with a
+ * mistyped check character, the other with a bad amount: both rejected,
+ * and the import's messages name the fields. */
+static void
+write_bad_filing(struct job *j, const char *path)
+{
+	const struct sim_subject *p[2];
+	size_t n = 0;
+	for (size_t s = 0; s < j->world->n_subjects && n < 2; s++)
+		if (j->world->subjects[s].kind == CK_SUBJECT_PERSON)
+			p[n++] = &j->world->subjects[s];
+	assert_int_equal(n, 2);
+	char typo[CK_ID_BUF];
+	memcpy(typo, p[0]->id_no, sizeof typo);
+	typo[17] = typo[17] == '1' ? '2' : '1';
+	char csv[1024];
+	snprintf(csv, sizeof csv,
+	         "case_no,court_code,court_name,filed_at,officer,amount_owed,debtor_kind,"
+	         "debtor_name,debtor_id,status,terminated_at\n"
+	         "(2024)苏1283执90001号,苏1283,泰兴市人民法院,2024-03-04,李四,1.00,person,%s,%s,"
+	         "active,\n"
+	         "(2024)苏1283执90002号,苏1283,泰兴市人民法院,2024-03-04,李四,1.0.0,person,%s,%s,"
+	         "active,\n",
+	         p[0]->name, typo, p[1]->name, p[1]->id_no);
+	write_text(path, csv);
+	/* The typo is someone's number all the same: it must not be logged. */
+	assert_null(strstr(csv, "\n\n"));
+}
+
+/* Each line: "TIME LEVEL command: ..." with a UTC time. */
+static void
+text_lines_well_formed(const char *text, const char *command)
+{
+	for (const char *line = text; *line != '\0';) {
+		const char *nl = strchr(line, '\n');
+		assert_non_null(nl);
+		char when[21];
+		snprintf(when, sizeof when, "%.20s", line);
+		if (ck_time_parse(when, NULL, NULL, NULL) != CK_OK || when[19] != 'Z')
+			fail_msg("no time at the start of: %.*s", (int)(nl - line), line);
+		static const char *const labels[] = {" ERROR ", " WARN  ", " INFO  ", " DEBUG "};
+		int found = 0;
+		for (size_t i = 0; i < 4; i++)
+			found |= strncmp(line + 20, labels[i], 7) == 0;
+		if (!found || strncmp(line + 27, command, strlen(command)) != 0 ||
+		    line[27 + strlen(command)] != ':')
+			fail_msg("not a log line: %.*s", (int)(nl - line), line);
+		line = nl + 1;
+	}
+}
+
+static void
+nightly_job_logs_no_identifier(void **state)
+{
+	(void)state;
+	struct job j = {0};
+	job_start(&j);
+	char err[CK_ERR_SIZE] = "";
+	char *filings = ck_test_path(j.dir, "filings.csv");
+	struct sim_filings_opts fo = {.cases = CASES, .multi_debtor_permille = 300};
+	FILE *out = fopen(filings, "w");
+	assert_non_null(out);
+	assert_int_equal(sim_write_filings(j.world, &fo, out, err), CK_OK);
+	fclose(out);
+	char *bad = ck_test_path(j.dir, "bad.csv");
+	write_bad_filing(&j, bad);
+
+	struct ck_test_run run = {0};
+	char *import[] = {CK_CHAKONG_BIN,
+	                  j.db_opt,
+	                  "--now=@1709600000",
+	                  "--log-level=debug",
+	                  "import",
+	                  filings,
+	                  bad,
+	                  NULL};
+	ck_test_run(&run, j.dir, import);
+	assert_int_equal(run.status, 1); /* the two bad cases */
+	text_lines_well_formed(run.errout, "import");
+	assert_true(ck_test_count(run.errout, " WARN  import: ") >= 2);
+	assert_non_null(strstr(run.errout, "bad.csv:2: debtor_id"));
+	struct ck_buf all = {0};
+	ck_buf_puts(&all, run.errout);
+	ck_test_run_free(&run);
+
+	/* The nightly job in text form, at debug level.  One institution is
+	 * down: the time limit ends the run when it is the only one left. */
+	char *job[] = {CK_CHAKONG_BIN, j.db_opt, "--now=@1709600000", "--log-level", "debug", "run",
+	               j.config_opt,   "--wait", "--max-time=4",      NULL};
+	ck_test_run(&run, j.dir, job);
+	assert_int_equal(run.status, 1); /* queries failed */
+	const char *e = run.errout;
+	text_lines_well_formed(e, "run");
+	assert_non_null(strstr(e, " INFO  run: run started: "));
+	assert_non_null(strstr(e, " INFO  run: run finished in "));
+	assert_non_null(strstr(e, " INFO  run: time limit of 4 s reached"));
+	assert_non_null(strstr(e, " ERROR run: icbc: credentials refused (HTTP 401)"));
+	assert_non_null(strstr(e, " WARN  run: trff: 4 failures in a row: circuit breaker open"));
+	assert_non_null(strstr(e, " WARN  run: trff: query failed: 2 retries exhausted"));
+	assert_non_null(strstr(e, " WARN  run: ccb: query failed: WRONG_SUBJECT: the answer is "
+	                          "about "));
+	assert_true(ck_test_count(e, " DEBUG run: ") > 100);
+	assert_non_null(strstr(e, "reason=RETRIES_EXHAUSTED"));
+	/* The summary on stdout stays as it was. */
+	assert_non_null(strstr(run.out, "planned "));
+	assert_null(strstr(run.out, " INFO "));
+	ck_buf_puts(&all, e);
+	ck_test_run_free(&run);
+
+	/* Again in JSON, as a collector reads it: icbc refuses again. */
+	char *again[] = {CK_CHAKONG_BIN,      j.db_opt,
+	                 "--now=@1709600000", "run",
+	                 "--log-format=json", "--log-level=debug",
+	                 "--max-time=2",      "--linger=0",
+	                 j.config_opt,        NULL};
+	ck_test_run(&run, j.dir, again);
+	int lines = 0, refused = 0;
+	for (const char *line = run.errout; *line != '\0'; lines++) {
+		const char *nl = strchr(line, '\n');
+		assert_non_null(nl);
+		struct jobject o;
+		const char *why = NULL;
+		if (!read_line(line, (size_t)(nl - line), &o, &why))
+			fail_msg("not JSON (%s): %.*s", why, (int)(nl - line), line);
+		assert_true(o.n >= 4);
+		assert_string_equal(o.m[0].key, "time");
+		assert_string_equal(o.m[1].key, "level");
+		assert_string_equal(o.m[2].key, "command");
+		assert_string_equal(o.m[3].key, "msg");
+		assert_string_equal(o.m[2].value, "run");
+		assert_int_not_equal(ck_log_level_parse(o.m[1].value), -1);
+		const struct jmember *inst = member(&o, "institution");
+		refused += inst != NULL && strcmp(inst->value, "icbc") == 0 &&
+		           strcmp(o.m[1].value, "error") == 0;
+		assert_null(member(&o, "subject_id")); /* only ever the masked key */
+		line = nl + 1;
+	}
+	assert_true(lines >= 3);
+	assert_int_equal(refused, 1);
+	ck_buf_puts(&all, run.errout);
+
+	/* Not one identity number or account number in clear in any line; the
+	 * masked ones are there, so the events did name the debtors. */
+	assert_false(all.failed);
+	int masked = no_identifier_in_clear(&j, all.data);
+	assert_true(masked >= 10);
+	char typo_masked[CK_MASK_BUF];
+	for (size_t s = 0; s < j.world->n_subjects; s++)
+		if (j.world->subjects[s].kind == CK_SUBJECT_PERSON) {
+			char typo[CK_ID_BUF];
+			memcpy(typo, j.world->subjects[s].id_no, sizeof typo);
+			typo[17] = typo[17] == '1' ? '2' : '1';
+			assert_null(strstr(all.data, typo));
+			ck_ids_mask_id(typo, typo_masked, sizeof typo_masked);
+			assert_non_null(strstr(all.data, typo_masked));
+			break;
+		}
+	ck_buf_release(&all);
+	ck_test_run_free(&run);
+	free(filings);
+	free(bad);
+	job_stop(&j);
+}
+
 int
 main(void)
 {
@@ -601,6 +907,7 @@ main(void)
 	    cmocka_unit_test(identifiers_are_masked),
 	    cmocka_unit_test(scrub_keeps_what_is_not_an_identifier),
 	    cmocka_unit_test(scrub_cut_short_reveals_nothing),
+	    cmocka_unit_test(nightly_job_logs_no_identifier),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

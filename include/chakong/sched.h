@@ -19,6 +19,9 @@
  * same RequestIds again.  Memory is O(queries in flight): due queries are
  * claimed in batches as capacity frees.
  *
+ * Events worth an operator's attention are logged through the logger in
+ * the options (log.h), never written anywhere directly.
+ *
  * Ownership: everything passed in is borrowed for the call.
  */
 #ifndef CHAKONG_SCHED_H
@@ -31,6 +34,7 @@
 #include "chakong/timeutil.h"
 
 struct ck_xsd_set;
+struct ck_log;
 
 /* Progress and summary of a run. */
 struct ck_run_stats {
@@ -57,9 +61,12 @@ struct ck_sched_opts {
 	int64_t only_debtor; /* `lookup`: only this debtor row\'s queries; 0 for all */
 	/* Called about twice a second with the stats so far; may be NULL. */
 	void (*progress)(void *ctx, const struct ck_run_stats *stats);
-	/* Messages for the operator (one line, identifiers masked); may be NULL. */
-	void (*log)(void *ctx, const char *level, const char *message);
-	void *ctx;
+	/* Where the run's events go (log.h): the run's start and summary at
+	 * info; an institution stopped, a circuit breaker opened, a query
+	 * failed for good, queries taken back from a killed run at warn or
+	 * error; every attempt at debug.  NULL: no log. */
+	const struct ck_log *log;
+	void *ctx; /* for progress */
 };
 
 /*

@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "chakong/log.h"
 #include "chakong/timeutil.h"
 
 /* Exit statuses of every command. */
@@ -28,6 +29,7 @@ struct cli {
 	const char *prog;    /* "chakong" */
 	const char *db_path; /* --db, $CHAKONG_DB, or "chakong.db" */
 	struct ck_clock clock;
+	struct ck_log log; /* --log-format, --log-level; named after the command */
 };
 
 /* An option of a command: "--name VALUE" / "--name=VALUE" / "-c VALUE",
@@ -59,6 +61,15 @@ struct cli_parsed {
 int cli_set_now(struct cli *cli, const char *text, const char *origin);
 
 /*
+ * The global options that set up the log: "--log-format" and "--log-level"
+ * (a is the option as given, value its value or NULL when none is given).
+ * Returns 1 when a is one of them and was applied, 0 when it is none of
+ * them, CLI_USAGE (after saying why) for a missing or bad value.  Accepted
+ * before the command and after it, like --db and --now.
+ */
+int cli_log_option(struct cli *cli, const char *a, const char *value);
+
+/*
  * Parses argv[1..argc) against options (terminated by a {NULL} entry, at
  * most 16).  "--" ends options.  Returns CLI_OK, or CLI_USAGE after printing
  * what was wrong; "--help"/"-h" prints the usage and returns -1 (the caller
@@ -71,7 +82,12 @@ int cli_parse(struct cli *cli, const char *command, const char *const *usage,
 void cli_print_usage(const struct cli *cli, const char *const *usage,
                      const struct cli_option *options);
 
-/* Prints "chakong: message" to stderr. */
+/* Logs a message of the command at `level` (log.h: to stderr, with the
+ * time and the level, identifiers in it masked). */
+void cli_log(const struct cli *cli, enum ck_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The same at level error: what went wrong with the command. */
 void cli_error(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Terminal display width of UTF-8 text (CJK wide characters count 2). */

@@ -99,7 +99,7 @@ cmd_cases(struct cli *cli, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	if (l.count == 0)
-		fprintf(stderr, "%s: no cases%s%s\n", cli->prog, status ? " with status " : "",
+		cli_log(cli, CK_LOG_INFO, "no cases%s%s", status ? " with status " : "",
 		        status ? ck_case_status_name(status) : "");
 	return CLI_OK;
 }

@@ -27,7 +27,7 @@ static void
 report_problem(void *ctx, const char *where, const char *message)
 {
 	const struct cli *cli = ctx;
-	cli_error(cli, "%s: %s", where, message);
+	cli_log(cli, CK_LOG_WARN, "%s: %s", where, message);
 }
 
 int

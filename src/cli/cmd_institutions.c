@@ -113,7 +113,7 @@ cmd_institutions(struct cli *cli, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	if (l.count == 0)
-		fprintf(stderr, "%s: no institutions yet (configure them in %s and run)\n",
-		        cli->prog, path);
+		cli_log(cli, CK_LOG_INFO, "no institutions yet (configure them in %s and run)",
+		        path);
 	return CLI_OK;
 }

@@ -165,7 +165,8 @@ cmd_lookup(struct cli *cli, int argc, char **argv)
 	struct ck_sched_opts opts = {.max_time_s = timeout,
 	                             .linger_s = (int)timeout,
 	                             .seed = (uint64_t)ck_clock_now(&cli->clock),
-	                             .only_debtor = ref.debtor_row};
+	                             .only_debtor = ref.debtor_row,
+	                             .log = &cli->log};
 	struct ck_run_stats stats;
 	if (ck_sched_run(st, cfg, xsd, &cli->clock, &opts, &stats, err) != CK_OK) {
 		cli_error(cli, "%s", err);

@@ -36,27 +36,30 @@ static const struct cli_option options[] = {
 
 struct run_ui {
 	const struct cli *cli;
-	int progress;
+	int progress; /* a progress line is wanted (a terminal, text logs) */
+	int shown;    /* and one is on the screen, not ended yet */
 };
 
 static void
 show_progress(void *ctx, const struct ck_run_stats *s)
 {
-	const struct run_ui *ui = ctx;
+	struct run_ui *ui = ctx;
 	if (!ui->progress)
 		return;
 	fprintf(stderr, "\r%s: sent %d, answered %d, failed %d, in flight %d   ", ui->cli->prog,
 	        s->sent, s->answered, s->failed, s->in_flight);
 	fflush(stderr);
+	ui->shown = 1;
 }
 
+/* A log line must not be written over the progress line: end it first. */
 static void
-log_line(void *ctx, const char *level, const char *message)
+end_progress(void *ctx)
 {
-	const struct run_ui *ui = ctx;
-	if (ui->progress)
+	struct run_ui *ui = ctx;
+	if (ui->shown)
 		fputc('\n', stderr);
-	fprintf(stderr, "%s: %s: %s\n", ui->cli->prog, level, message);
+	ui->shown = 0;
 }
 
 static int
@@ -121,18 +124,22 @@ cmd_run(struct cli *cli, int argc, char **argv)
 		ck_xsd_set_free(xsd);
 		return CLI_USAGE;
 	}
-	struct run_ui ui = {.cli = cli, .progress = !p.values[O_QUIET] && isatty(2)};
+	struct run_ui ui = {.cli = cli,
+	                    .progress =
+	                        !p.values[O_QUIET] && isatty(2) && cli->log.format == CK_LOG_TEXT};
+	cli->log.before_line = end_progress;
+	cli->log.before_ctx = &ui;
 	struct ck_sched_opts opts = {.max_time_s = max_time,
 	                             .wait = p.values[O_WAIT] != NULL,
 	                             .linger_s = (int)linger,
 	                             .seed = (uint64_t)ck_clock_now(&cli->clock),
 	                             .progress = show_progress,
-	                             .log = log_line,
+	                             .log = &cli->log,
 	                             .ctx = &ui};
 	struct ck_run_stats stats;
 	rc = ck_sched_run(st, cfg, xsd, &cli->clock, &opts, &stats, err);
-	if (ui.progress)
-		fputc('\n', stderr);
+	end_progress(&ui);
+	cli->log.before_line = NULL;
 	ck_store_close(st);
 	ck_config_free(cfg);
 	ck_xsd_set_free(xsd);

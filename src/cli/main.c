@@ -29,7 +29,7 @@ static const struct command commands[] = {
 };
 
 static const char *const main_usage[] = {
-    "[--db FILE] [--now TIME] COMMAND [ARGS...]",
+    "[--db FILE] [--now TIME] [--log-format text|json] [--log-level LEVEL] COMMAND [ARGS...]",
     "help COMMAND",
     "--version",
     NULL,
@@ -38,6 +38,8 @@ static const char *const main_usage[] = {
 static const struct cli_option main_options[] = {
     {"db", 0, "FILE", "the store (default: $CHAKONG_DB, else ./chakong.db)"},
     {"now", 0, "TIME", "pretend the time is TIME (ISO 8601; default: $CHAKONG_NOW, else now)"},
+    {"log-format", 0, "FMT", "log lines on stderr as text (default) or json"},
+    {"log-level", 0, "LEVEL", "log events of LEVEL and above: error, warn, info (default), debug"},
     {"version", 'V', NULL, "print the version and exit"},
     {NULL, 0, NULL, NULL},
 };
@@ -69,6 +71,7 @@ main(int argc, char **argv)
 	/* Everything chakong writes holds personal data: private by default. */
 	umask(077);
 	struct cli cli = {.prog = "chakong"};
+	ck_log_init(&cli.log);
 	cli.db_path = getenv("CHAKONG_DB");
 	if (cli.db_path == NULL || *cli.db_path == '\0')
 		cli.db_path = "chakong.db";
@@ -90,25 +93,31 @@ main(int argc, char **argv)
 			printf("chakong %s\n", CK_VERSION);
 			return CLI_OK;
 		}
-		const char *value = NULL;
-		int is_db = strncmp(a, "--db", 4) == 0 && (a[4] == '\0' || a[4] == '=');
-		int is_now = strncmp(a, "--now", 5) == 0 && (a[5] == '\0' || a[5] == '=');
-		if (!is_db && !is_now) {
+		/* Every global option takes a value: "--name VALUE" or "--name=VALUE". */
+		char name[32];
+		const char *value = NULL, *eq = strchr(a, '=');
+		size_t len = eq != NULL ? (size_t)(eq - a) : strlen(a);
+		snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : 0), a);
+		int known = strcmp(name, "--db") == 0 || strcmp(name, "--now") == 0 ||
+		            strcmp(name, "--log-format") == 0 || strcmp(name, "--log-level") == 0;
+		if (!known) {
 			cli_error(&cli, "unknown option '%s' (see '%s --help')", a, cli.prog);
 			return CLI_USAGE;
 		}
-		const char *eq = strchr(a, '=');
 		if (eq != NULL)
 			value = eq + 1;
 		else if (i + 1 < argc)
 			value = argv[++i];
 		if (value == NULL || *value == '\0') {
-			cli_error(&cli, "option '%s' needs a value", a);
+			cli_error(&cli, "option '%s' needs a value", name);
 			return CLI_USAGE;
 		}
-		if (is_db)
+		if (strcmp(name, "--db") == 0)
 			cli.db_path = value;
-		else if (cli_set_now(&cli, value, "--now") != CLI_OK)
+		else if (strcmp(name, "--now") == 0) {
+			if (cli_set_now(&cli, value, "--now") != CLI_OK)
+				return CLI_USAGE;
+		} else if (cli_log_option(&cli, name, value) != 1)
 			return CLI_USAGE;
 	}
 	if (i >= argc) {
@@ -136,5 +145,6 @@ main(int argc, char **argv)
 		cli_error(&cli, "no such command '%s' (see '%s --help')", name, cli.prog);
 		return CLI_USAGE;
 	}
+	cli.log.name = c->name;
 	return c->run(&cli, argc - i, argv + i);
 }

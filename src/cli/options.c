@@ -9,15 +9,56 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void
+vlog(const struct cli *cli, enum ck_log_level level, const char *fmt, va_list ap)
+{
+	if (!ck_log_enabled(&cli->log, level))
+		return;
+	char msg[1024];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	ck_logf(&cli->log, level, NULL, "%s", msg);
+}
+
+void
+cli_log(const struct cli *cli, enum ck_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(cli, level, fmt, ap);
+	va_end(ap);
+}
+
 void
 cli_error(const struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", cli->prog);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vlog(cli, CK_LOG_ERROR, fmt, ap);
 	va_end(ap);
+}
+
+int
+cli_log_option(struct cli *cli, const char *a, const char *value)
+{
+	int is_format = strcmp(a, "--log-format") == 0;
+	int is_level = strcmp(a, "--log-level") == 0;
+	if (!is_format && !is_level)
+		return 0;
+	if (value == NULL || *value == '\0') {
+		cli_error(cli, "option '%s' needs a value", a);
+		return CLI_USAGE;
+	}
+	int v = is_format ? ck_log_format_parse(value) : ck_log_level_parse(value);
+	if (v < 0) {
+		cli_error(cli, "%s %s: must be %s", a, value,
+		          is_format ? "text or json" : "error, warn, info or debug");
+		return CLI_USAGE;
+	}
+	if (is_format)
+		cli->log.format = (enum ck_log_format)v;
+	else
+		cli->log.level = (enum ck_log_level)v;
+	return 1;
 }
 
 void
@@ -89,6 +130,21 @@ cli_parse(struct cli *cli, const char *command, const char *const *usage,
 			for (const struct cli_option *p = options; p->name != NULL && !o; p++)
 				if (p->short_name == a[1])
 					o = p;
+		}
+		if (o == NULL && a[1] == '-') {
+			/* The log options are global: accepted after the command too. */
+			char name[32];
+			const char *eq = strchr(a, '=');
+			size_t len = eq != NULL ? (size_t)(eq - a) : strlen(a);
+			snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : 0), a);
+			const char *v = eq != NULL ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
+			int applied = cli_log_option(cli, name, v);
+			if (applied == 1) {
+				i += eq == NULL;
+				continue;
+			}
+			if (applied != 0)
+				return CLI_USAGE;
 		}
 		if (o == NULL) {
 			cli_error(cli, "unknown option '%s' (see '%s%s%s --help')", a, cli->prog,
