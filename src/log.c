@@ -185,16 +185,19 @@ add_clean(struct ck_buf *b, const char *text)
 	}
 }
 
-/* Text cleaned and scrubbed into a new buffer owned by the caller (NULL
- * when memory ran out). */
+/* Text cleaned, and scrubbed when asked, into a new buffer owned by the
+ * caller (NULL when memory ran out). */
 static char *
-clean(const char *text)
+clean(const char *text, int scrub)
 {
 	size_t n = strlen(text);
 	char *scrubbed = malloc(n + 1);
 	if (scrubbed == NULL)
 		return NULL;
-	ck_log_scrub(text, scrubbed, n + 1);
+	if (scrub)
+		ck_log_scrub(text, scrubbed, n + 1);
+	else
+		memcpy(scrubbed, text, n + 1);
 	struct ck_buf b = {0};
 	add_clean(&b, scrubbed);
 	free(scrubbed);
@@ -213,10 +216,12 @@ wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* "2026-11-23T11:46:47Z" (floor of the second). */
+/* "2026-11-23T11:46:47Z" (floor of the second), within years 0001-9999. */
 static void
 format_utc(int64_t ms, char out[CK_TIME_BUF])
 {
+	const int64_t lo = -62135596800000, hi = 253402300799999;
+	ms = ms < lo ? lo : ms > hi ? hi : ms;
 	int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
 	int64_t days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
 	int64_t sec = s - days * 86400;
@@ -235,11 +240,11 @@ struct fields {
 };
 
 static char *
-clean_opt(struct fields *f, const char *text)
+clean_opt(struct fields *f, const char *text, int scrub)
 {
 	if (text == NULL || *text == '\0')
 		return NULL;
-	char *c = clean(text);
+	char *c = clean(text, scrub);
 	f->failed |= c == NULL;
 	return c;
 }
@@ -347,18 +352,20 @@ ck_logf(const struct ck_log *lg, enum ck_log_level level, const struct ck_log_ab
 	static const struct ck_log_about none = {0};
 	const struct ck_log_about *a = about != NULL ? about : &none;
 	struct fields f = {.query = a->query, .http_status = a->http_status};
-	f.msg = clean(raw);
+	f.msg = clean(raw, 1);
 	f.failed |= f.msg == NULL;
-	f.institution = clean_opt(&f, a->institution);
-	f.case_no = clean_opt(&f, a->case_no);
-	f.request_id = clean_opt(&f, a->request_id);
-	f.reason = clean_opt(&f, a->reason);
+	/* Free text is scrubbed; the names of the work (institution, case,
+	 * RequestId, whose hex may be all digits) are not personal data. */
+	f.institution = clean_opt(&f, a->institution, 0);
+	f.case_no = clean_opt(&f, a->case_no, 0);
+	f.request_id = clean_opt(&f, a->request_id, 0);
+	f.reason = clean_opt(&f, a->reason, 1);
 	/* Identifiers only ever masked; cleaned too, in case one is not ASCII. */
 	char masked[CK_MASK_BUF];
 	ck_ids_mask_id(a->subject_id, masked, sizeof masked);
-	f.subject = clean_opt(&f, masked);
+	f.subject = clean_opt(&f, masked, 0);
 	ck_ids_mask_account(a->account, masked, sizeof masked);
-	f.account = clean_opt(&f, masked);
+	f.account = clean_opt(&f, masked, 0);
 	char *line = NULL;
 	if (!f.failed)
 		line = lg->format == CK_LOG_JSON ? json_line(lg, level, when, &f)

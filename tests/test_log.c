@@ -369,6 +369,27 @@ text_form(void **state)
 	capture_end(&c);
 }
 
+/* The names of the work are written as given, even when they are all
+ * digits; messages and reasons are scrubbed. */
+static void
+work_names_are_not_scrubbed(void **state)
+{
+	(void)state;
+	struct capture c;
+	capture_start(&c, CK_LOG_TEXT, CK_LOG_INFO);
+	struct ck_log_about a = {.institution = "b123456789012",
+	                         .case_no = "(2024)苏1283执123456789012号",
+	                         .request_id = "123456789012-d3-icbc-r0",
+	                         .reason = "X_123456789012"};
+	ck_logf(&c.lg, CK_LOG_INFO, &a, "ask 123456789012-d3-icbc-r0 again");
+	assert_string_equal(captured(&c), "2026-11-23T11:46:47Z INFO  run: b123456789012: ask "
+	                                  "********9012-d3-icbc-r0 again"
+	                                  " case=(2024)苏1283执123456789012号"
+	                                  " request_id=123456789012-d3-icbc-r0"
+	                                  " reason=X_********9012\n");
+	capture_end(&c);
+}
+
 /* The time is UTC by arithmetic: the epoch, before it, a leap day. */
 static void
 times_in_utc(void **state)
@@ -383,6 +404,8 @@ times_in_utc(void **state)
 	    {-86400000, "1969-12-31T00:00:00Z"},
 	    {951825600000, "2000-02-29T12:00:00Z"},
 	    {4102444799999, "2099-12-31T23:59:59Z"},
+	    {INT64_MIN, "0001-01-01T00:00:00Z"},
+	    {INT64_MAX, "9999-12-31T23:59:59Z"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct capture c;
@@ -901,6 +924,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(reader_refuses_bad_json),
 	    cmocka_unit_test(text_form),
+	    cmocka_unit_test(work_names_are_not_scrubbed),
 	    cmocka_unit_test(times_in_utc),
 	    cmocka_unit_test(json_form),
 	    cmocka_unit_test(levels_filter),

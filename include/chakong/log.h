@@ -28,11 +28,13 @@
  * Personal data: identifiers are passed in the fields subject_id and
  * account of struct ck_log_about, and only their masked forms are written
  * (ck_ids_mask_id, ck_ids_mask_account), so an event built from those fields
- * cannot reveal one.  As a second line of defence the message text (and
- * every other field) is scrubbed before it is written: any token that is a
- * valid resident identity number or credit code (or shaped like the former)
- * is masked as an identifier, and any run of 12 or more digits as an
- * account number (see ck_log_scrub()).  Control characters become spaces and bytes that are not
+ * cannot reveal one.  As a second line of defence the message and the
+ * reason are scrubbed before they are written: any token that is a valid
+ * resident identity number or credit code (or shaped like the former) is
+ * masked as an identifier, and any run of 12 or more digits as an account
+ * number (see ck_log_scrub()).  The institution, the case number and the
+ * RequestId name the work, not a person, and are written as given.  In
+ * every field control characters become spaces and bytes that are not
  * UTF-8 become '?', so a line is always one line of valid UTF-8 (and valid
  * JSON in the JSON form).
  *
