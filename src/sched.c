@@ -102,8 +102,9 @@ struct transfer {
 	int too_big;
 	char content_type[128];
 	char retry_after[64];
-	int64_t resume_at_ms;  /* a page to ask again after backoff: not before this */
-	struct transfer *next; /* in the run's list */
+	char errbuf[CURL_ERROR_SIZE]; /* libcurl's words on a failed transfer */
+	int64_t resume_at_ms;         /* a page to ask again after backoff: not before this */
+	struct transfer *next;        /* in the run's list */
 };
 
 struct run {
@@ -253,7 +254,7 @@ start_transfer(struct transfer *t, char *err)
 	t->headers = NULL;
 	ck_buf_release(&t->body);
 	t->too_big = 0;
-	t->content_type[0] = t->retry_after[0] = '\0';
+	t->content_type[0] = t->retry_after[0] = t->errbuf[0] = '\0';
 	if (t->easy == NULL)
 		return ck_fail(err, CK_E_NOMEM, "out of memory starting a transfer");
 
@@ -281,10 +282,18 @@ start_transfer(struct transfer *t, char *err)
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)cfg->total_timeout_ms);
-	if (cfg->ca_bundle != NULL)
+	/* Peer verification is always on (common.md), whatever libcurl's
+	 * defaults.  A CaBundle replaces the system's trust store: only the CAs
+	 * it holds may vouch for the institution. */
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (cfg->ca_bundle != NULL) {
 		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_bundle);
+		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	}
 	if (cfg->client_cert != NULL)
 		curl_easy_setopt(e, CURLOPT_SSLCERT, cfg->client_cert);
 	if (cfg->client_key != NULL)
@@ -364,6 +373,26 @@ note_health(struct run *r, struct inst_rt *in)
 	}
 	in->consecutive_failures = 0;
 	in->breaker_open = in->probing = 0;
+}
+
+/* A refusal that every query of the institution would meet (credentials,
+ * TLS): nothing more goes to it in this run, and its other queries wait
+ * for the next run instead of failing one by one. */
+static int
+stop_institution(struct run *r, struct inst_rt *in, const char *reason, int http_status,
+                 const char *why, const char *hint)
+{
+	if (in->stopped)
+		return CK_OK;
+	in->stopped = 1;
+	r->stats->stopped_institutions++;
+	struct ck_log_about a = about_inst(in);
+	a.reason = reason;
+	a.http_status = http_status;
+	ck_logf(r->opts->log, CK_LOG_ERROR, &a, "%s: nothing more goes to it in this run; %s", why,
+	        hint);
+	/* Its other queries wait for the next run, not for this one. */
+	return ck_store_set_enabled(r->st, in->cfg->id, 0, r->err) == CK_OK ? CK_OK : CK_E_STORE;
 }
 
 static int
@@ -520,26 +549,18 @@ apply(struct transfer *t, struct ck_outcome *o, int http_status, const char *err
 		}
 		note_trouble(r, in);
 		break;
-	case CK_OUTCOME_CREDENTIALS:
-		if (!in->stopped) {
-			in->stopped = 1;
-			r->stats->stopped_institutions++;
-			struct ck_log_about a = about_inst(in);
-			a.reason = "CREDENTIALS";
-			a.http_status = http_status;
-			ck_logf(r->opts->log, CK_LOG_ERROR, &a,
-			        "credentials refused (HTTP %d); stopped for this run: check its "
-			        "certificate and token",
-			        http_status);
-			/* Its other queries wait for the next run, not for this one. */
-			if (ck_store_set_enabled(r->st, in->cfg->id, 0, r->err) != CK_OK)
-				return CK_E_STORE;
-		}
+	case CK_OUTCOME_CREDENTIALS: {
+		char why[64];
+		snprintf(why, sizeof why, "credentials refused (HTTP %d)", http_status);
+		if (stop_institution(r, in, "CREDENTIALS", http_status, why,
+		                     "check its certificate and token") != CK_OK)
+			return CK_E_STORE;
 		res.state = CK_Q_FAILED;
 		res.reason = "CREDENTIALS";
 		res.detail = o->detail;
 		count_failure(r->stats, res.reason);
 		break;
+	}
 	default: /* FAILED, HOSTILE */
 		res.state = CK_Q_FAILED;
 		res.reason = o->reason[0] ? o->reason : "FAILED";
@@ -552,11 +573,60 @@ apply(struct transfer *t, struct ck_outcome *o, int http_status, const char *err
 			ck_logf(r->opts->log, CK_LOG_WARN, &a, "query failed: %s%s%s", res.reason,
 			        o->detail[0] ? ": " : "", o->detail);
 		}
-		note_health(r, in); /* the institution answered: it is not in trouble */
+		if (error_class != NULL && strcmp(error_class, "TLS") == 0) {
+			char why[CK_DETAIL_BUF + 32];
+			snprintf(why, sizeof why, "failed TLS (%s)", o->detail);
+			if (stop_institution(r, in, "TLS", http_status, why,
+			                     "check its CaBundle, ClientCert and ClientKey") !=
+			    CK_OK)
+				return CK_E_STORE;
+		} else {
+			note_health(r, in); /* the institution answered: it is not in trouble */
+		}
 		break;
 	}
 	rc = ck_store_finish(r->st, t->query_id, &attempt, rawp, &res, now, 0, r->err);
 	return rc == CK_OK ? 0 : rc;
+}
+
+/*
+ * Whether a transfer that failed with `code` met a TLS refusal that asking
+ * again cannot cure (common.md: TLS verification failures are not
+ * retried): the institution's certificate did not verify against our
+ * trust store or CaBundle, our own CA bundle, certificate or key could not
+ * be used, or the institution's TLS stack refused us with an alert (most
+ * often: it wants a client certificate we did not send, or does not accept
+ * the one we sent).  libcurl reports such an alert as
+ * CURLE_SSL_CONNECT_ERROR, or under TLS 1.3, where the server judges the
+ * client's certificate after the handshake, as CURLE_RECV_ERROR on the
+ * first read (CURLE_SSL_CLIENTCERT only with some backends).  Only its
+ * error text tells an alert from a network fault, which reaches us with the
+ * same codes and the system's errno set (a connection reset during the
+ * handshake): such faults stay transient.
+ */
+static int
+tls_refused(const struct transfer *t, CURLcode code)
+{
+	switch (code) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CLIENTCERT: return 1;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR: {
+		long os_errno = 0;
+		curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &os_errno);
+		return os_errno == 0 && strncmp(t->inst->cfg->base_url, "https://", 8) == 0 &&
+		       strstr(t->errbuf, "alert") != NULL;
+	}
+	default: return 0;
+	}
 }
 
 /* The outcome of a transfer that got no HTTP response. */
@@ -570,20 +640,14 @@ transport_outcome(const struct transfer *t, CURLcode code, struct ck_outcome *o,
 		                t->inst->cfg->max_body);
 		return;
 	}
-	switch (code) {
-	case CURLE_OPERATION_TIMEDOUT: *error_class = "TIMEOUT"; break;
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-		/* common.md: TLS verification failures are not retried. */
+	const char *what = t->errbuf[0] ? t->errbuf : curl_easy_strerror(code);
+	if (tls_refused(t, code)) {
 		*error_class = "TLS";
-		ck_outcome_fail(o, CK_OUTCOME_FAILED, "TLS", "%s", curl_easy_strerror(code));
+		ck_outcome_fail(o, CK_OUTCOME_FAILED, "TLS", "%s", what);
 		return;
-	default: *error_class = "TRANSPORT";
 	}
-	ck_outcome_fail(o, CK_OUTCOME_RETRY, *error_class, "%s", curl_easy_strerror(code));
+	*error_class = code == CURLE_OPERATION_TIMEDOUT ? "TIMEOUT" : "TRANSPORT";
+	ck_outcome_fail(o, CK_OUTCOME_RETRY, *error_class, "%s", what);
 }
 
 /* A transfer is done: interpret, store, and either go on or let it go. */
@@ -775,7 +839,7 @@ worth_waiting(struct run *r, int64_t *wait_ms)
 {
 	int64_t when;
 	int any;
-	if (ck_store_next_due(r->st, &when, &any, r->err) != CK_OK) {
+	if (ck_store_next_due(r->st, r->opts->only_debtor, &when, &any, r->err) != CK_OK) {
 		r->failed = CK_E_STORE;
 		return 0;
 	}
@@ -794,10 +858,13 @@ worth_waiting(struct run *r, int64_t *wait_ms)
 }
 
 /* Queries still in flight when the run must end go back to retry now, so
- * that the next run need not wait for their leases. */
+ * that the next run need not wait for their leases and sends them again
+ * under the same RequestIds.  Giving up is ours, not the institution's
+ * failure: it does not count against the retry budget. */
 static void
 abandon_in_flight(struct run *r)
 {
+	static const char *const kinds[] = {"submit", "poll", "page"};
 	int n = 0;
 	while (r->delayed != NULL) {
 		struct transfer *t = r->delayed;
@@ -809,7 +876,7 @@ abandon_in_flight(struct run *r)
 		struct transfer *t = r->transfers;
 		r->transfers = t->next;
 		curl_multi_remove_handle(r->multi, t->easy);
-		struct ck_attempt_rec a = {.kind = "submit",
+		struct ck_attempt_rec a = {.kind = kinds[t->type],
 		                           .started_ms = t->started_ms,
 		                           .duration_ms = mono_ms() - t->started_mono,
 		                           .error_class = "ABORTED",
@@ -817,7 +884,8 @@ abandon_in_flight(struct run *r)
 		struct ck_query_result res = {.state = CK_Q_RETRY,
 		                              .reason = "ABORTED",
 		                              .ticket = t->ticket,
-		                              .due_at = now_s(r)};
+		                              .due_at = now_s(r),
+		                              .aborted = 1};
 		if (ck_store_finish(r->st, t->query_id, &a, NULL, &res, now_s(r), 0, r->err) !=
 		    CK_OK)
 			r->failed = CK_E_STORE;
@@ -915,23 +983,27 @@ ck_sched_run(struct ck_store *st, const struct ck_config *cfg, struct ck_xsd_set
 	int rc = setup(&r, clock, &ps);
 	stats->planned = ps.queries_planned;
 	int64_t last_progress = mono_ms();
-	int said_over = 0;
+	int64_t end_mono =
+	    opts->max_time_s > 0 ? r.start_mono + opts->max_time_s * 1000 : INT64_MAX;
 	while (rc == CK_OK && !r.failed) {
-		int over =
-		    opts->max_time_s > 0 && mono_ms() - r.start_mono > opts->max_time_s * 1000;
-		if (over && !said_over) {
-			said_over = 1;
-			ck_logf(opts->log, CK_LOG_INFO, NULL,
-			        "time limit of %lld s reached: nothing more is sent in this run",
-			        (long long)opts->max_time_s);
-		}
-		if (!over)
-			for (size_t i = 0; i < r.n_insts && !r.failed; i++)
-				fill(&r, &r.insts[i]);
-		int64_t wait_ms = resume_delayed(&r, 100);
-		if (r.transfers == NULL && r.delayed == NULL &&
-		    (over || !worth_waiting(&r, &wait_ms)))
+		if (mono_ms() >= end_mono) {
+			/* Work is left (or the loop would have ended): what is in
+			 * flight is abandoned below, to be sent again next run. */
+			stats->max_time_reached = 1;
+			ck_logf(
+			    opts->log, CK_LOG_INFO, NULL,
+			    "time limit of %lld s reached: the run stops; what is left goes to the "
+			    "next run",
+			    (long long)opts->max_time_s);
 			break;
+		}
+		for (size_t i = 0; i < r.n_insts && !r.failed; i++)
+			fill(&r, &r.insts[i]);
+		int64_t wait_ms = resume_delayed(&r, 100);
+		if (r.transfers == NULL && r.delayed == NULL && !worth_waiting(&r, &wait_ms))
+			break;
+		if (wait_ms > end_mono - mono_ms())
+			wait_ms = end_mono - mono_ms() > 0 ? end_mono - mono_ms() : 0;
 		int running;
 		curl_multi_poll(r.multi, NULL, 0, (int)wait_ms, NULL);
 		curl_multi_perform(r.multi, &running);

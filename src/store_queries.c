@@ -259,7 +259,8 @@ static const char SQL_DUE[] =
     " d.kind, d.name, d.id_no, q.failures"
     " FROM queries q JOIN cases c ON c.id = q.case_id JOIN debtors d ON d.id = q.debtor_id"
     " WHERE q.institution_id = ?1 AND q.state IN ('planned','retry','waiting')"
-    " AND q.due_at <= ?2 ORDER BY q.deadline, q.id LIMIT ?3";
+    " AND q.due_at <= ?2 AND (?4 = 0 OR q.debtor_id = ?4)"
+    " ORDER BY q.deadline, q.id LIMIT ?3";
 
 static const char SQL_TAKE[] = "UPDATE queries SET state = 'in_flight', lease_until = ?2,"
                                " updated_at = ?3 WHERE id = ?1";
@@ -345,7 +346,7 @@ static const char SQL_PAGE[] =
 static const char SQL_MOVE[] =
     "UPDATE queries SET state = ?2, outcome = ?3, reason = ?4, reason_detail = ?5,"
     " ticket = ?6, due_at = ifnull(?7, due_at), attempts = attempts + 1, lease_until = NULL,"
-    " failures = failures + (?2 = 'retry'),"
+    " failures = failures + (?2 = 'retry' AND NOT ?10),"
     " submitted_at = CASE WHEN ?8 THEN ifnull(submitted_at, ?9) ELSE submitted_at END,"
     " finished_at = CASE WHEN ?2 IN ('answered', 'failed', 'not_applicable') THEN ?9 END,"
     " updated_at = ?9 WHERE id = ?1 AND state = 'in_flight'";
@@ -585,6 +586,7 @@ move_query(struct ck_store *st, int64_t query_id, const struct ck_query_result *
 		sqlite3_bind_int64(s, 7, r->due_at);
 	sqlite3_bind_int(s, 8, r->accepted != 0);
 	sqlite3_bind_int64(s, 9, now);
+	sqlite3_bind_int(s, 10, r->aborted != 0);
 	int rc = ck_store_step_done(st, s, err, "moving a query");
 	if (rc == CK_OK && sqlite3_changes(st->db) != 1)
 		rc = ck_fail(err, CK_E_STORE, "store %s: query %lld is no longer in flight",
@@ -685,15 +687,17 @@ ck_store_count_states(struct ck_store *st, int counts[CK_Q_STATE_COUNT_], char *
 
 static const char SQL_NEXT_DUE[] =
     "SELECT min(q.due_at) FROM queries q JOIN institutions i ON i.id = q.institution_id"
-    " WHERE i.enabled = 1 AND q.state IN ('planned', 'retry', 'waiting')";
+    " WHERE i.enabled = 1 AND q.state IN ('planned', 'retry', 'waiting')"
+    " AND (?1 = 0 OR q.debtor_id = ?1)";
 
 int
-ck_store_next_due(struct ck_store *st, int64_t *when, int *any, char *err)
+ck_store_next_due(struct ck_store *st, int64_t only_debtor, int64_t *when, int *any, char *err)
 {
 	*any = 0;
 	sqlite3_stmt *s = ck_store_stmt(st, SQL_NEXT_DUE, err);
 	if (s == NULL)
 		return CK_E_STORE;
+	sqlite3_bind_int64(s, 1, only_debtor);
 	int step = sqlite3_step(s);
 	if (step == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
 		*any = 1;

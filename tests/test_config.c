@@ -12,6 +12,7 @@
 
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct fixture {
 	char *dir;
@@ -165,6 +166,58 @@ token_files_must_be_private(void **state)
 	free(token);
 }
 
+/* Mutual TLS: the client key is a secret like the token (docs/config.md):
+ * refused while group or others may read it, never quoted; the certificate
+ * itself is public. */
+static void
+client_keys_must_be_private(void **state)
+{
+	struct fixture *f = *state;
+	char *cert = ck_test_path(f->dir, "court.pem"), *key = ck_test_path(f->dir, "court.key");
+	ck_test_write_file(cert, "-----BEGIN CERTIFICATE-----\n", 28);
+	ck_test_write_file(key, "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n", 37);
+	chmod(cert, 0644);
+	char inst[2048];
+	snprintf(inst, sizeof inst,
+	         "<Institution id=\"a\" kind=\"bank\"><Name>n</Name><BaseUrl>https://x</BaseUrl>"
+	         "<ClientCert>%s</ClientCert><ClientKey>%s</ClientKey></Institution>",
+	         cert, key);
+	static const mode_t loose[] = {0644, 0640, 0604, 0660, 0606};
+	struct ck_config *cfg;
+	for (size_t i = 0; i < sizeof loose / sizeof loose[0]; i++) {
+		chmod(key, loose[i]);
+		assert_int_equal(load(f, "", inst, &cfg), CK_E_INVALID);
+		char want[64];
+		snprintf(want, sizeof want, "readable by others (mode %04o)", (unsigned)loose[i]);
+		assert_non_null(strstr(f->err, want));
+		assert_non_null(strstr(f->err, "ClientKey"));
+		assert_non_null(strstr(f->err, ":3:")); /* the line of the Institution */
+		assert_null(strstr(f->err, "c2VjcmV0"));
+	}
+	/* The same in Defaults, inherited by every institution. */
+	char defaults[2048];
+	snprintf(defaults, sizeof defaults,
+	         "<Defaults><ClientCert>%s</ClientCert><ClientKey>%s</ClientKey></Defaults>\n",
+	         cert, key);
+	assert_int_equal(load(f, defaults, bank, &cfg), CK_E_INVALID);
+	assert_non_null(strstr(f->err, "readable by others"));
+	chmod(key, 0600);
+	if (load(f, defaults, bank, &cfg) != CK_OK)
+		fail_msg("%s", f->err);
+	assert_string_equal(cfg->insts[0].client_key, key);
+	ck_config_free(cfg);
+	if (load(f, "", inst, &cfg) != CK_OK)
+		fail_msg("%s", f->err);
+	assert_string_equal(cfg->insts[0].client_cert, cert);
+	ck_config_free(cfg);
+	/* A key that is not there is named too. */
+	unlink(key);
+	assert_int_equal(load(f, "", inst, &cfg), CK_E_IO);
+	assert_non_null(strstr(f->err, key));
+	free(cert);
+	free(key);
+}
+
 int
 main(void)
 {
@@ -173,6 +226,7 @@ main(void)
 	    T(defaults_and_overrides),
 	    T(refusals_name_line_and_field),
 	    T(token_files_must_be_private),
+	    T(client_keys_must_be_private),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -214,16 +214,24 @@ collect(void *ctx, const struct ck_claim *c)
 	return 0;
 }
 
+/* Claims for every debtor (only_debtor 0) or for one debtor row. */
 static struct claims
-claim(struct fixture *f, const char *inst, int64_t now, int limit)
+claim_of(struct fixture *f, const char *inst, int64_t only_debtor, int64_t now, int limit)
 {
 	struct claims cl = {0};
 	int n;
 	char err[CK_ERR_SIZE] = "";
-	if (ck_store_claim(f->st, inst, 0, now, now + 60, limit, collect, &cl, &n, err) != CK_OK)
+	if (ck_store_claim(f->st, inst, only_debtor, now, now + 60, limit, collect, &cl, &n, err) !=
+	    CK_OK)
 		fail_msg("claim: %s", err);
 	assert_int_equal(n, cl.n);
 	return cl;
+}
+
+static struct claims
+claim(struct fixture *f, const char *inst, int64_t now, int limit)
+{
+	return claim_of(f, inst, 0, now, limit);
 }
 
 static void
@@ -234,10 +242,17 @@ claims_lease_and_recover(void **state)
 	import(f->st, "(2024)苏1283执1号", CK_CASE_ACTIVE, NULL, both, 2);
 	int64_t now = at("2024-03-05");
 	plan(f, now);
-	struct claims cl = claim(f, "icbc", now, 1);
+	/* lookup: only the queries of the debtor asked about. */
+	struct ck_debtor_ref ref;
+	assert_int_equal(ck_store_find_debtor(f->st, "(2024)苏1283执1号", zhao.id_no, &ref, NULL),
+	                 CK_OK);
+	struct claims cl = claim_of(f, "icbc", ref.debtor_row, now, 10);
 	assert_int_equal(cl.n, 1);
+	assert_string_equal(cl.subjects[0], zhao.id_no);
+	assert_int_equal(claim_of(f, "icbc", ref.debtor_row, now, 10).n, 0);
 	cl = claim(f, "icbc", now, 10);
 	assert_int_equal(cl.n, 1); /* the other one */
+	assert_string_equal(cl.subjects[0], zhang.id_no);
 	assert_int_equal(claim(f, "icbc", now, 10).n, 0);
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM queries WHERE state = 'in_flight'"), 2);
 

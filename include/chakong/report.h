@@ -266,8 +266,7 @@ enum { CK_REPORT_HTML = 1, CK_REPORT_JSON = 2, CK_REPORT_CSV = 4 };
  * `now`.  dir must exist.
  */
 int ck_report_write_files(struct ck_store *st, const char *case_no, int round, const char *dir,
-                          int formats, const struct ck_report_render *opt, int64_t now,
-                          char *err);
+                          int formats, const struct ck_report_render *opt, int64_t now, char *err);
 
 /* Writes every report due at `now` (ck_store_each_report_due) into dir;
  * *written (may be NULL) counts them.  Stops at the first failure. */

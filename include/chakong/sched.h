@@ -8,7 +8,8 @@
  * of rate_x100 / 100 requests per second, timeouts, a retry budget with
  * exponential backoff and full jitter (never sooner than a Retry-After), a
  * pause after 429, a circuit breaker after consecutive failures (one probe
- * after the cooldown), and a stop for the run when credentials are refused.
+ * after the cooldown), and a stop for the run when credentials are refused
+ * or TLS fails (a certificate that does not verify, a handshake refused).
  * One institution's slowness never holds up another: nothing waits on a
  * single institution.
  *
@@ -46,7 +47,8 @@ struct ck_run_stats {
 	int retry_later;          /* queries left for a later attempt */
 	int failed;               /* queries that failed for good */
 	int in_flight;            /* at the moment of a progress report */
-	int stopped_institutions; /* credentials refused */
+	int stopped_institutions; /* credentials or TLS refused: stopped for the run */
+	int max_time_reached;     /* the run stopped at max_time_s with work left */
 	struct {
 		char reason[32];
 		int count;
@@ -54,7 +56,8 @@ struct ck_run_stats {
 };
 
 struct ck_sched_opts {
-	int64_t max_time_s;  /* give up (leaving queries for the next run) after this; 0 none */
+	int64_t max_time_s;  /* stop after this many seconds, abandoning what is in flight (sent
+	                        again, same RequestIds, by the next run); 0: no limit */
 	int wait;            /* keep going until nothing is left to poll or retry */
 	int linger_s;        /* without wait: still wait for what is due this soon */
 	uint64_t seed;       /* for backoff jitter */

@@ -295,6 +295,8 @@ struct ck_query_result {
 	const char *ticket; /* WAITING: the ticket to poll (NULL: submit again) */
 	int64_t due_at;     /* WAITING, RETRY: when to act next */
 	int accepted;       /* the institution accepted a submission (sets submitted_at) */
+	int aborted;        /* RETRY: we stopped waiting (the run ended): not counted against
+	                       the retry budget */
 	const struct ck_outcome *records; /* ANSWERED FOUND: the assets and leads to keep */
 };
 
@@ -310,8 +312,9 @@ int ck_store_finish(struct ck_store *st, int64_t query_id, const struct ck_attem
                     int64_t lease_until, char *err);
 
 /* The earliest due_at of a query still to be sent or polled at an enabled
- * institution; *any is 0 when there is none. */
-int ck_store_next_due(struct ck_store *st, int64_t *when, int *any, char *err);
+ * institution (only of the debtor row only_debtor unless it is 0); *any is
+ * 0 when there is none. */
+int ck_store_next_due(struct ck_store *st, int64_t only_debtor, int64_t *when, int *any, char *err);
 
 /* An institution's record and recent health, borrowed for the callback. */
 struct ck_institution_health {

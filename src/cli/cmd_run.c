@@ -26,7 +26,8 @@ static const struct cli_option options[] = {
     CLI_GLOBAL_OPTIONS,
     [O_CONFIG] = {"config", 'c', "FILE",
                   "the configuration (default: $CHAKONG_CONFIG, else ./chakong.xml)"},
-    [O_MAX_TIME] = {"max-time", 't', "SECONDS", "stop sending after this long (default: none)"},
+    [O_MAX_TIME] = {"max-time", 't', "SECONDS",
+                    "stop after this long, leaving the rest to the next run (default: none)"},
     [O_WAIT] = {"wait", 'w', NULL, "keep polling and retrying until every query is settled"},
     [O_LINGER] = {"linger", 0, "SECONDS",
                   "without --wait, still wait for what is due this soon (default 30)"},
@@ -91,8 +92,10 @@ print_summary(const struct ck_run_stats *s)
 	printf("%s\n", sep[0] == ',' ? ")" : "");
 	printf("waiting for answers %d; to retry later %d\n", s->waiting, s->retry_later);
 	if (s->stopped_institutions > 0)
-		printf("institutions stopped for refused credentials: %d\n",
+		printf("institutions stopped for this run (credentials or TLS refused): %d\n",
 		       s->stopped_institutions);
+	if (s->max_time_reached)
+		printf("stopped at --max-time: the next run goes on, under the same RequestIds\n");
 }
 
 int
