@@ -134,6 +134,9 @@ enum ck_channel {
 };
 
 const char *ck_channel_name(enum ck_channel ch); /* "deposits", ... */
+/* The institution kind that serves the channel ("bank", ...; a coverage
+ * row's kind), or NULL when none exists yet (securities). */
+const char *ck_channel_kind(enum ck_channel ch);
 /* Deposits, vehicles, real estate and securities must be searched before a
  * case may be terminated for want of property (终本). */
 int ck_channel_required_for_termination(enum ck_channel ch);
@@ -266,8 +269,7 @@ enum { CK_REPORT_HTML = 1, CK_REPORT_JSON = 2, CK_REPORT_CSV = 4 };
  * `now`.  dir must exist.
  */
 int ck_report_write_files(struct ck_store *st, const char *case_no, int round, const char *dir,
-                          int formats, const struct ck_report_render *opt, int64_t now,
-                          char *err);
+                          int formats, const struct ck_report_render *opt, int64_t now, char *err);
 
 /* Writes every report due at `now` (ck_store_each_report_due) into dir;
  * *written (may be NULL) counts them.  Stops at the first failure. */
