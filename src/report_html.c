@@ -546,13 +546,32 @@ enforceable_cell(struct html *h, const struct ck_report_asset *a)
 	lit(h, "</strong></td>");
 }
 
+/* Tables whose records take two rows (the record, then its encumbrances
+ * across the full width, readable on A4) give each record its own tbody,
+ * which print keeps on one page. */
+static void
+record_begin(struct html *h, const struct ck_report_asset *a, int *first)
+{
+	if (!*first)
+		lit(h, "</tbody>\n<tbody>\n");
+	*first = 0;
+	lit(h, a->change == CK_CHANGE_NEW ? "<tr class=\"new\">" : "<tr>");
+}
+
+static void
+detail_row_begin(struct html *h, const struct ck_report_asset *a, size_t n_heads)
+{
+	ck_buf_printf(h->b, "<tr class=\"%s\"><td colspan=\"%zu\">",
+	              a->change == CK_CHANGE_NEW ? "detail new" : "detail",
+	              n_heads + (size_t)h->changes);
+}
+
 static void
 deposits(struct html *h, const struct ck_report_debtor *d)
 {
-	static const char *const heads[] = {"银行/开户网点",     "账号",     "类型/状态",
-	                                    "账面余额",          "可用余额", "可冻结",
-	                                    "已有冻结（按顺位）"};
-	int n = count_kind(d, "deposit", NULL);
+	static const char *const heads[] = {"银行/开户网点", "账号",     "类型/状态",
+	                                    "账面余额",      "可用余额", "可冻结"};
+	int n = count_kind(d, "deposit", NULL), first = 1;
 	if (n == 0)
 		return;
 	ck_buf_printf(h->b, "<h4>存款账户（%d）</h4>\n", n);
@@ -561,7 +580,8 @@ deposits(struct html *h, const struct ck_report_debtor *d)
 		const struct ck_report_asset *a = &d->assets[i];
 		if (strcmp(a->kind, "deposit") != 0)
 			continue;
-		lit(h, a->change == CK_CHANGE_NEW ? "<tr class=\"new\"><td>" : "<tr><td>");
+		record_begin(h, a, &first);
+		lit(h, "<td>");
 		esc_or_dash(h, a->institution_name);
 		small(h, "", text_of(a, "branch"));
 		small(h, "开户 ", text_of(a, "opened_on"));
@@ -569,7 +589,7 @@ deposits(struct html *h, const struct ck_report_debtor *d)
 		account(h, a->ref);
 		lit(h, "</td><td class=\"nw\">");
 		label(h, ck_zh_account_type(a->subtype), a->subtype);
-		lit(h, "<br>");
+		lit(h, " · ");
 		label(h, ck_zh_account_status(a->status), a->status);
 		small(h, "", a->currency);
 		lit(h, "</td><td class=\"num\">");
@@ -586,11 +606,12 @@ deposits(struct html *h, const struct ck_report_debtor *d)
 			lit(h, "<span class=\"warn\">可用余额未提供</span>");
 		lit(h, "</td>");
 		enforceable_cell(h, a);
-		lit(h, "<td class=\"wide\">");
-		encumbrances(h, a, NULL, "无");
-		lit(h, "</td>");
 		change_cell(h, a);
 		lit(h, "</tr>\n");
+		detail_row_begin(h, a, sizeof heads / sizeof heads[0]);
+		lit(h, "<span class=\"what\">已有冻结（按顺位）：</span>");
+		encumbrances(h, a, NULL, "无");
+		lit(h, "</td></tr>\n");
 	}
 	table_end(h);
 	lit(h, "<p class=\"note\">可冻结金额按可用余额计（银行已扣除在先冻结及自身止付的部分），"
@@ -628,7 +649,7 @@ wealth(struct html *h, const struct ck_report_debtor *d)
 		enforceable_cell(h, a);
 		lit(h, "<td class=\"nw\">");
 		date_field(h, a->fields, a->n_fields, "matures_on");
-		lit(h, "</td><td class=\"wide\">");
+		lit(h, "</td><td>");
 		encumbrances(h, a, NULL, "无");
 		lit(h, "</td>");
 		change_cell(h, a);
@@ -657,9 +678,9 @@ share(struct html *h, const struct ck_report_asset *a)
 static void
 realestate(struct html *h, const struct ck_report_debtor *d)
 {
-	static const char *const heads[] = {"坐落",     "用途", "建筑面积(㎡)",   "共有方式/份额",
-	                                    "登记时间", "抵押", "查封（按顺位）", "登记机构"};
-	int n = count_kind(d, "realestate", NULL);
+	static const char *const heads[] = {"坐落",          "用途",     "建筑面积(㎡)",
+	                                    "共有方式/份额", "登记时间", "登记机构"};
+	int n = count_kind(d, "realestate", NULL), first = 1;
 	if (n == 0)
 		return;
 	ck_buf_printf(h->b, "<h4>不动产（%d）</h4>\n", n);
@@ -668,8 +689,8 @@ realestate(struct html *h, const struct ck_report_debtor *d)
 		const struct ck_report_asset *a = &d->assets[i];
 		if (strcmp(a->kind, "realestate") != 0)
 			continue;
-		lit(h, a->change == CK_CHANGE_NEW ? "<tr class=\"new\"><td class=\"wide\">"
-		                                  : "<tr><td class=\"wide\">");
+		record_begin(h, a, &first);
+		lit(h, "<td>");
 		esc_or_dash(h, text_of(a, "location"));
 		lit(h, "<br><small class=\"brk\">单元号 ");
 		esc_or_dash(h, a->ref);
@@ -683,30 +704,32 @@ realestate(struct html *h, const struct ck_report_debtor *d)
 			ck_zh_amount(h->b, strtoll(area->value, NULL, 10));
 		else
 			lit(h, "—");
-		lit(h, "</td><td>");
+		lit(h, "</td><td class=\"nw\">");
 		share(h, a);
 		lit(h, "</td><td class=\"nw\">");
 		date_field(h, a->fields, a->n_fields, "registered_on");
-		lit(h, "</td><td class=\"wide\">");
+		lit(h, "</td><td>");
+		esc_or_dash(h, a->institution_name);
+		lit(h, "</td>");
+		change_cell(h, a);
+		lit(h, "</tr>\n");
+		detail_row_begin(h, a, sizeof heads / sizeof heads[0]);
+		lit(h, "<span class=\"what\">抵押：</span>");
 		encumbrances(h, a, "mortgage",
 		             ck_zh_field_bool(a->fields, a->n_fields, "mortgaged_flag") == 1
 		                 ? "登记标注抵押，未列明抵押详情"
 		                 : "无");
-		lit(h, "</td><td class=\"wide\">");
+		lit(h, "<br><span class=\"what\">查封（按顺位）：</span>");
 		encumbrances(h, a, "seizure",
 		             ck_zh_field_bool(a->fields, a->n_fields, "seized_flag") == 1
 		                 ? "登记标注查封，未列明查封详情"
 		                 : "无");
 		for (size_t k = 0; k < a->n_encumbrances; k++)
 			if (strcmp(a->encumbrances[k].kind, "seizure") == 0) {
-				lit(h, "<small>本院查封将轮候。</small>");
+				lit(h, "<small>已被查封：本院查封将轮候。</small>");
 				break;
 			}
-		lit(h, "</td><td>");
-		esc_or_dash(h, a->institution_name);
-		lit(h, "</td>");
-		change_cell(h, a);
-		lit(h, "</tr>\n");
+		lit(h, "</td></tr>\n");
 	}
 	table_end(h);
 }
@@ -896,7 +919,7 @@ other_assets(struct html *h, const struct ck_report_debtor *d)
 		enforceable_cell(h, a);
 		lit(h, "<td>");
 		esc_or_dash(h, a->status);
-		lit(h, "</td><td class=\"wide\">");
+		lit(h, "</td><td>");
 		encumbrances(h, a, NULL, "无");
 		lit(h, "</td>");
 		change_cell(h, a);
@@ -1263,7 +1286,8 @@ static const char STYLE[] =
     "vertical-align:top;overflow-wrap:break-word;}\n"
     "th,.nw{white-space:nowrap;}\n"
     ".brk{word-break:break-all;}\n"
-    "td.wide{width:28%;}\n"
+    "tr.detail td{border-top:0;padding-left:1.2rem;}\n"
+    ".what{color:#5b6470;}\n"
     "thead th{background:#f1f3f6;font-weight:600;}\n"
     "table.meta th{background:#f1f3f6;width:7.5rem;white-space:nowrap;}\n"
     "td.num{text-align:right;white-space:nowrap;}\n"
@@ -1294,7 +1318,7 @@ static const char STYLE[] =
     "body{max-width:none;padding:0;font-size:10.5pt;}\n"
     "table{font-size:8.5pt;}\n"
     "thead{display:table-header-group;}\n"
-    "tr,.triage,.debtor-total{break-inside:avoid;page-break-inside:avoid;}\n"
+    "tr,tbody,.triage,.debtor-total{break-inside:avoid;page-break-inside:avoid;}\n"
     "h2,h3,h4{break-after:avoid;page-break-after:avoid;}\n"
     "section.debtor{break-before:page;page-break-before:always;}\n"
     ".triage,tr.gap td,tr.new td,thead th{-webkit-print-color-adjust:exact;"

@@ -388,6 +388,12 @@ ck_zh_triage_rule(struct ck_buf *b, const struct ck_report *r)
 		ck_zh_money(b, r->amount_owed, "CNY");
 		ck_buf_puts(b, "；所有已查询机构均已答复，未发现不动产或可查封车辆。");
 	}
+	/* Short of the debt is not nothing: what was found is still frozen. */
+	int liquid = 0;
+	for (size_t i = 0; i < r->n_totals; i++)
+		liquid += r->totals[i].enforceable > 0;
+	if (liquid && r->triage != CK_TRIAGE_ENFORCEABLE_NOW)
+		ck_buf_puts(b, "已发现的可冻结资金仍应及时冻结、扣划。");
 }
 
 void
