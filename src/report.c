@@ -43,6 +43,12 @@ ck_channel_name(enum ck_channel ch)
 	return (unsigned)ch < CK_CH_COUNT_ ? channel_names[ch] : NULL;
 }
 
+const char *
+ck_channel_kind(enum ck_channel ch)
+{
+	return (unsigned)ch < CK_CH_COUNT_ ? channel_kinds[ch] : NULL;
+}
+
 int
 ck_channel_required_for_termination(enum ck_channel ch)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* textenc.c: UTF-8 checking and iconv conversion to UTF-8 (textenc.h). */
+/* textenc.c: UTF-8 checking and iconv conversion to and from UTF-8 (textenc.h). */
 #include "textenc.h"
 #include "chakong/error.h"
 
@@ -69,13 +69,13 @@ ck_line_at(const char *p, size_t off)
 /* glibc's iconv stops at the first sequence that is invalid (EILSEQ) or cut
  * short at the end (EINVAL); either makes the text invalid.  E2BIG only
  * means the output buffer is full: grow it and go on. */
-int
-ck_to_utf8(const char *from, const unsigned char *p, size_t len, char **out, size_t *out_len,
-           size_t *bad_offset)
+static int
+convert(const char *to, const char *from, const unsigned char *p, size_t len, char **out,
+        size_t *out_len, size_t *bad_offset)
 {
 	*out = NULL;
 	*out_len = 0;
-	iconv_t cd = iconv_open("UTF-8", from);
+	iconv_t cd = iconv_open(to, from);
 	if (cd == (iconv_t)-1)
 		return CK_E_NOTFOUND;
 	/* GB18030, GBK and UTF-16 grow by at most half; grown on demand else. */
@@ -116,4 +116,18 @@ ck_to_utf8(const char *from, const unsigned char *p, size_t len, char **out, siz
 	*out = buf;
 	*out_len = used;
 	return CK_OK;
+}
+
+int
+ck_to_utf8(const char *from, const unsigned char *p, size_t len, char **out, size_t *out_len,
+           size_t *bad_offset)
+{
+	return convert("UTF-8", from, p, len, out, out_len, bad_offset);
+}
+
+int
+ck_from_utf8(const char *to, const unsigned char *p, size_t len, char **out, size_t *out_len,
+             size_t *bad_offset)
+{
+	return convert(to, "UTF-8", p, len, out, out_len, bad_offset);
 }

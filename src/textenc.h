@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * textenc.h: checking UTF-8 and converting other encodings to it, shared by
- * xmlsafe.c (documents) and filing.c (CSV filings).  Private to src/.
+ * textenc.h: checking UTF-8 and converting other encodings to it (shared by
+ * xmlsafe.c for documents and filing.c for CSV filings) and from it
+ * (report_csv.c for GB18030 reports).  Private to src/.
  *
  * No messages here: callers know where the bytes came from and say so.
  */
@@ -33,5 +34,11 @@ long ck_line_at(const char *p, size_t off);
  */
 int ck_to_utf8(const char *from, const unsigned char *p, size_t len, char **out, size_t *out_len,
                size_t *bad_offset);
+
+/* The other way: UTF-8 text p[0..len) into the iconv encoding `to`
+ * (e.g. "GB18030"), with the same results; CK_E_ENCODING also when a
+ * character has no form in `to`. */
+int ck_from_utf8(const char *to, const unsigned char *p, size_t len, char **out, size_t *out_len,
+                 size_t *bad_offset);
 
 #endif

@@ -134,6 +134,9 @@ enum ck_channel {
 };
 
 const char *ck_channel_name(enum ck_channel ch); /* "deposits", ... */
+/* The institution kind that serves the channel ("bank", ...; a coverage
+ * row's kind), or NULL when none exists yet (securities). */
+const char *ck_channel_kind(enum ck_channel ch);
 /* Deposits, vehicles, real estate and securities must be searched before a
  * case may be terminated for want of property (终本). */
 int ck_channel_required_for_termination(enum ck_channel ch);
