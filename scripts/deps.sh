@@ -3,7 +3,7 @@
 # any is missing.  Sourced by scripts/demo and scripts/test.
 
 CK_PACKAGES="build-essential cmake pkg-config libcurl4-openssl-dev libxml2-dev
-libsqlite3-dev zlib1g-dev libssl-dev libcsv-dev libcmocka-dev libmicrohttpd-dev libgnutls28-dev openssl bsdutils clang-format tidy"
+libsqlite3-dev zlib1g-dev libssl-dev libcsv-dev libcmocka-dev libmicrohttpd-dev libgnutls28-dev openssl bsdutils clang-format tidy python3"
 
 ck_ensure_deps() {
 	missing=""

@@ -862,6 +862,9 @@ triage(struct ck_report *r)
 		r->triage = CK_TRIAGE_AFTER_DISPOSAL;
 		r->triage_rule = "liquid assets fall short of the amount owed; real estate or "
 		                 "seizable vehicles were found";
+	} else if (r->n_debtors == 0) {
+		r->triage = CK_TRIAGE_INCOMPLETE;
+		r->triage_rule = "the case names no current debtor: nobody was searched";
 	} else if (r->pending > 0 || r->failed > 0) {
 		r->triage = CK_TRIAGE_INCOMPLETE;
 		r->triage_rule = "liquid assets fall short and no property was found so far, but "

@@ -308,7 +308,9 @@ case_row(struct csv *c)
 		detail_int(c, "previous_round", r->previous_round);
 	detail_time(c, "opened_at", r->opened_at);
 	detail_time(c, "deadline", r->deadline);
-	detail_time(c, "completed_at", r->completed_at);
+	/* Like the JSON, nothing that depends on when within a run an answer
+	 * came (completion and answer times, poll counts, RequestIds): two
+	 * runs over the same filings and answers give the same bytes. */
 	detail_time(c, "built_at", r->built_at);
 	detail_int(c, "pending", r->pending);
 	detail_int(c, "failed", r->failed);
@@ -383,15 +385,13 @@ coverage_rows(struct csv *c, const struct ck_report_debtor *d, size_t index)
 		detail(c, "district", x->district);
 		if (x->outcome == CK_COV_FOUND)
 			detail_int(c, "records", x->n_records);
-		detail(c, "request_id", x->request_id);
 		detail(c, "state", x->state);
 		detail(c, "reason", x->reason);
 		detail(c, "reason_detail", x->detail);
 		detail(c, "ticket", x->ticket);
 		if (x->outcome == CK_COV_PENDING)
 			detail_time(c, "pending_since", x->since);
-		detail_time(c, "answered_at", x->answered_at);
-		if (x->attempts)
+		if (x->outcome == CK_COV_PENDING || x->outcome == CK_COV_FAILED)
 			detail_int(c, "attempts", x->attempts);
 		emit(c);
 	}

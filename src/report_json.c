@@ -3,8 +3,9 @@
  * report_json.c: the report as JSON for machines.  Keys are stable and
  * documented in docs/report-json.md; amounts are integer hundredths with
  * their currency; times are ISO 8601 at the case's filing offset; dates
- * YYYY-MM-DD.  Nothing in it depends on row ids or the store's random
- * name, so a store built the same way renders the same bytes.
+ * YYYY-MM-DD.  Nothing in it depends on row ids, the store's random name
+ * or when in a run an answer came (answer times, poll counts), so two runs
+ * over the same filings and answers render the same bytes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -170,8 +171,13 @@ coverage(struct ck_json *j, const struct ck_report_coverage *c, int offset)
 	kv_opt_string(j, "reason_detail", c->detail);
 	kv_opt_string(j, "ticket", c->ticket);
 	kv_time(j, "pending_since", c->outcome == CK_COV_PENDING ? c->since : 0, offset);
-	kv_time(j, "answered_at", c->answered_at, offset);
-	ck_json_kv_int(j, "attempts", c->attempts);
+	/* Attempts of settled answers depend on timing (polls, retries): only
+	 * an unsettled or failed query's count is worth its instability. */
+	ck_json_key(j, "attempts");
+	if (c->outcome == CK_COV_PENDING || c->outcome == CK_COV_FAILED)
+		ck_json_int(j, c->attempts);
+	else
+		ck_json_null(j);
 	ck_json_object_end(j);
 }
 
@@ -261,7 +267,6 @@ ck_report_json(const struct ck_report *r, struct ck_buf *out, char *err)
 	kv_time(&j, "opened_at", r->opened_at, offset);
 	kv_time(&j, "deadline", r->deadline, offset);
 	kv_bool(&j, "complete", r->complete);
-	kv_time(&j, "completed_at", r->completed_at, offset);
 	kv_bool(&j, "deadline_met", r->deadline_met);
 	kv_bool(&j, "overdue", r->overdue);
 	ck_json_object_end(&j);

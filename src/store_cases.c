@@ -39,14 +39,18 @@ static const char SQL_DEBTOR_UPDATE[] =
 
 static const char SQL_DEBTOR_REMOVE[] = "UPDATE debtors SET removed_at = ?2 WHERE id = ?1";
 
-static const char SQL_EACH_CASE[] =
-    "SELECT c.case_no, c.court_code, c.court_name, c.filed_at,"
-    " c.filed_offset_min, c.officer, c.amount_owed, c.status, c.terminated_on,"
-    " c.imported_at, c.updated_at,"
-    " (SELECT count(*) FROM debtors d WHERE d.case_id = c.id"
-    "  AND d.removed_at IS NULL)"
-    " FROM cases c WHERE (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.case_no = ?2)"
-    " ORDER BY c.filed_at, c.case_no";
+#define CASE_ROW                                                                                   \
+	"SELECT c.case_no, c.court_code, c.court_name, c.filed_at,"                                \
+	" c.filed_offset_min, c.officer, c.amount_owed, c.status, c.terminated_on,"                \
+	" c.imported_at, c.updated_at,"                                                            \
+	" (SELECT count(*) FROM debtors d WHERE d.case_id = c.id"                                  \
+	"  AND d.removed_at IS NULL)"                                                              \
+	" FROM cases c"
+
+static const char SQL_EACH_CASE[] = CASE_ROW " WHERE ?1 IS NULL OR c.status = ?1"
+                                             " ORDER BY c.filed_at, c.case_no";
+/* Apart from the listing, so that a listing's callback may look one up. */
+static const char SQL_ONE_CASE[] = CASE_ROW " WHERE c.case_no = ?2";
 
 static const char SQL_EACH_DEBTOR[] =
     "SELECT d.kind, d.name, d.id_no, d.added_at, d.removed_at, d.id"
@@ -378,7 +382,7 @@ static int
 each_case(struct ck_store *st, enum ck_case_status status, const char *case_no, ck_case_fn fn,
           void *ctx, int *rows, char *err)
 {
-	sqlite3_stmt *s = ck_store_stmt(st, SQL_EACH_CASE, err);
+	sqlite3_stmt *s = ck_store_stmt(st, case_no ? SQL_ONE_CASE : SQL_EACH_CASE, err);
 	if (s == NULL)
 		return CK_E_STORE;
 	if (status != 0)

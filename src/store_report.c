@@ -425,3 +425,47 @@ ck_store_report_written(struct ck_store *st, const char *case_no, int round, int
 	sqlite3_bind_int64(s, 3, at);
 	return ck_store_step_done(st, s, err, "recording a written report");
 }
+
+/* ---- Status ------------------------------------------------------------------ */
+
+static const char SQL_ROUND_STATUS[] =
+    "SELECT c.case_no, r.round, r.deadline, r.report_written_at,"
+    /* in the order of enum ck_query_state */
+    " count(q.id), sum(q.state = 'planned'), sum(q.state = 'in_flight'),"
+    " sum(q.state = 'answered'), sum(q.state = 'waiting'), sum(q.state = 'retry'),"
+    " sum(q.state = 'failed'), sum(q.state = 'not_applicable')"
+    " FROM rounds r JOIN cases c ON c.id = r.case_id"
+    " LEFT JOIN queries q ON q.case_id = r.case_id AND q.round = r.round"
+    " WHERE r.round = (SELECT max(round) FROM rounds r2 WHERE r2.case_id = r.case_id)"
+    " AND (?1 IS NULL OR c.case_no = ?1)"
+    " GROUP BY r.case_id, r.round ORDER BY r.deadline, c.case_no";
+
+int
+ck_store_each_round_status(struct ck_store *st, const char *case_no, ck_round_status_fn fn,
+                           void *ctx, char *err)
+{
+	sqlite3_stmt *s = ck_store_stmt(st, SQL_ROUND_STATUS, err);
+	if (s == NULL)
+		return CK_E_STORE;
+	if (case_no != NULL)
+		sqlite3_bind_text(s, 1, case_no, -1, SQLITE_STATIC);
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ck_round_status row = {
+		    .case_no = ck_store_col_text(s, 0),
+		    .round = sqlite3_column_int(s, 1),
+		    .deadline = sqlite3_column_int64(s, 2),
+		    .report_written_at = col_int_or_0(s, 3),
+		    .queries = sqlite3_column_int(s, 4),
+		};
+		for (int i = 0; i < CK_Q_STATE_COUNT_ - 1; i++)
+			row.by_state[i + 1] = (int)col_int_or_0(s, 5 + i);
+		stop = fn(ctx, &row);
+	}
+	sqlite3_reset(s);
+	if (stop)
+		return stop;
+	if (rc != SQLITE_DONE)
+		return ck_store_db_fail(st, err, "listing the status of rounds");
+	return CK_OK;
+}

@@ -64,8 +64,9 @@ help_and_version(void **state)
 	assert_int_equal(f->run.status, 0);
 	assert_non_null(strstr(f->run.out, "chakong "));
 
-	char *commands[] = {"import", "cases", "institutions", "run", "lookup"};
-	for (size_t i = 0; i < 5; i++) {
+	char *commands[] = {"import", "cases",  "institutions", "run",
+	                    "lookup", "report", "status",       "demo"};
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		chakong(f, "help", commands[i], NULL, NULL, NULL, NULL);
 		assert_int_equal(f->run.status, 0);
 		assert_non_null(strstr(f->run.out, "usage: chakong"));
@@ -84,8 +85,9 @@ help_matches_man_page(void **state)
 {
 	struct fixture *f = *state;
 	char *man = ck_test_read_file(CK_SOURCE_DIR "/docs/chakong.1", NULL);
-	char *commands[] = {"import", "cases", "institutions", "run", "lookup", NULL};
-	for (size_t i = 0; i < 6; i++) {
+	char *commands[] = {"import", "cases",  "institutions", "run", "lookup",
+	                    "report", "status", "demo",         NULL};
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (commands[i] != NULL)
 			chakong(f, commands[i], "--help", NULL, NULL, NULL, NULL);
 		else

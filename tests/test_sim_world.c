@@ -42,7 +42,7 @@ truth_of(const struct sim_world *w)
 	FILE *f = open_memstream(&c.data, &c.len);
 	assert_non_null(f);
 	char err[CK_ERR_SIZE] = "";
-	assert_int_equal(sim_write_truth(w, f, err), CK_OK);
+	assert_int_equal(sim_write_truth(w, INT64_MAX, f, err), CK_OK);
 	fclose(f);
 	return c;
 }

@@ -504,4 +504,21 @@ int ck_store_each_report_due(struct ck_store *st, int64_t now, ck_report_due_fn 
 int ck_store_report_written(struct ck_store *st, const char *case_no, int round, int64_t at,
                             char *err);
 
+/* The latest round of a case, counted by query state. */
+struct ck_round_status {
+	const char *case_no;
+	int round;
+	int64_t deadline;
+	int64_t report_written_at; /* 0 when never */
+	int queries;
+	int by_state[CK_Q_STATE_COUNT_]; /* indexed by enum ck_query_state */
+};
+
+typedef int (*ck_round_status_fn)(void *ctx, const struct ck_round_status *row);
+
+/* The latest round of every case (or of case_no only, when not NULL), by
+ * deadline. */
+int ck_store_each_round_status(struct ck_store *st, const char *case_no, ck_round_status_fn fn,
+                               void *ctx, char *err);
+
 #endif

@@ -99,10 +99,16 @@ void cli_print_padded(const char *text, int width);
 /* The configuration file: given, else $CHAKONG_CONFIG, else "chakong.xml". */
 const char *cli_config_path(const char *given);
 
+/* The reports directory: given, else $CHAKONG_REPORTS, else "reports". */
+const char *cli_reports_dir(const char *given);
+
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_institutions(struct cli *cli, int argc, char **argv);
 int cmd_lookup(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
 int cmd_cases(struct cli *cli, int argc, char **argv);
+int cmd_report(struct cli *cli, int argc, char **argv);
+int cmd_demo(struct cli *cli, int argc, char **argv);
+int cmd_status(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -5,23 +5,28 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chakong/config.h"
 #include "chakong/error.h"
+#include "chakong/report.h"
 #include "chakong/sched.h"
 #include "chakong/store.h"
 #include "chakong/xmlsafe.h"
 
 static const char *const usage[] = {
-    "run [--config FILE] [--max-time SECONDS] [--wait] [--linger SECONDS] [--quiet]",
+    "run [--config FILE] [--max-time SECONDS] [--wait] [--linger SECONDS] [--quiet]"
+    " [--reports DIR | --no-reports]",
     NULL,
 };
 
-enum { O_DB, O_NOW, O_CONFIG, O_MAX_TIME, O_WAIT, O_LINGER, O_QUIET };
+enum { O_DB, O_NOW, O_CONFIG, O_MAX_TIME, O_WAIT, O_LINGER, O_QUIET, O_REPORTS, O_NO_REPORTS };
 static const struct cli_option options[] = {
     CLI_GLOBAL_OPTIONS,
     [O_CONFIG] = {"config", 'c', "FILE",
@@ -32,6 +37,9 @@ static const struct cli_option options[] = {
     [O_LINGER] = {"linger", 0, "SECONDS",
                   "without --wait, still wait for what is due this soon (default 30)"},
     [O_QUIET] = {"quiet", 'q', NULL, "no progress line, only the summary"},
+    [O_REPORTS] = {"reports", 0, "DIR",
+                   "write reports here (default: $CHAKONG_REPORTS, else ./reports)"},
+    [O_NO_REPORTS] = {"no-reports", 0, NULL, "do not write reports"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -39,12 +47,39 @@ struct run_ui {
 	const struct cli *cli;
 	int progress; /* a progress line is wanted (a terminal, text logs) */
 	int shown;    /* and one is on the screen, not ended yet */
+	struct ck_store *st;
+	const char *reports; /* NULL: none written */
+	time_t reports_at;   /* when due reports were last written */
+	int reports_written;
+	int reports_failed;
 };
+
+/* Writes the reports that became due: a case's report is written as soon as
+ * its round is complete (or its deadline passed), and again when a late
+ * answer arrives.  A failure is said once and does not stop the run. */
+static void
+write_due_reports(struct run_ui *ui)
+{
+	if (ui->reports == NULL || ui->reports_failed)
+		return;
+	char err[CK_ERR_SIZE] = "";
+	int written = 0;
+	struct ck_report_render opt = {0};
+	if (ck_report_write_due(ui->st, ui->reports, CK_REPORT_HTML | CK_REPORT_JSON, &opt,
+	                        ck_clock_now(&ui->cli->clock), &written, err) != CK_OK) {
+		cli_error(ui->cli, "writing reports: %s", err);
+		ui->reports_failed = 1;
+	}
+	ui->reports_written += written;
+	ui->reports_at = time(NULL);
+}
 
 static void
 show_progress(void *ctx, const struct ck_run_stats *s)
 {
 	struct run_ui *ui = ctx;
+	if (time(NULL) - ui->reports_at >= 5)
+		write_due_reports(ui);
 	if (!ui->progress)
 		return;
 	fprintf(stderr, "\r%s: sent %d, answered %d, failed %d, in flight %d   ", ui->cli->prog,
@@ -129,7 +164,19 @@ cmd_run(struct cli *cli, int argc, char **argv)
 	}
 	struct run_ui ui = {.cli = cli,
 	                    .progress =
-	                        !p.values[O_QUIET] && isatty(2) && cli->log.format == CK_LOG_TEXT};
+	                        !p.values[O_QUIET] && isatty(2) && cli->log.format == CK_LOG_TEXT,
+	                    .st = st,
+	                    .reports_at = time(NULL)};
+	if (!p.values[O_NO_REPORTS]) {
+		ui.reports = cli_reports_dir(p.values[O_REPORTS]);
+		if (mkdir(ui.reports, 0700) != 0 && errno != EEXIST) {
+			cli_error(cli, "%s: %s", ui.reports, strerror(errno));
+			ck_store_close(st);
+			ck_config_free(cfg);
+			ck_xsd_set_free(xsd);
+			return CLI_USAGE;
+		}
+	}
 	cli->log.before_line = end_progress;
 	cli->log.before_ctx = &ui;
 	struct ck_sched_opts opts = {.max_time_s = max_time,
@@ -143,6 +190,8 @@ cmd_run(struct cli *cli, int argc, char **argv)
 	rc = ck_sched_run(st, cfg, xsd, &cli->clock, &opts, &stats, err);
 	end_progress(&ui);
 	cli->log.before_line = NULL;
+	if (rc == CK_OK)
+		write_due_reports(&ui);
 	ck_store_close(st);
 	ck_config_free(cfg);
 	ck_xsd_set_free(xsd);
@@ -151,5 +200,7 @@ cmd_run(struct cli *cli, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	print_summary(&stats);
-	return stats.failed > 0 ? CLI_FAILED : CLI_OK;
+	if (ui.reports != NULL)
+		printf("reports written: %d (in %s)\n", ui.reports_written, ui.reports);
+	return stats.failed > 0 || ui.reports_failed ? CLI_FAILED : CLI_OK;
 }

@@ -25,6 +25,9 @@ static const struct command commands[] = {
     {"institutions", cmd_institutions, "list the configured institutions and their health"},
     {"run", cmd_run, "plan what is due and ask the institutions (the nightly job)"},
     {"lookup", cmd_lookup, "ask every institution about one debtor of a case now"},
+    {"report", cmd_report, "render a case's asset report (HTML, JSON or CSV)"},
+    {"status", cmd_status, "show what is pending and what is overdue"},
+    {"demo", cmd_demo, "run it all against the built-in simulator in a fresh directory"},
     {NULL, NULL, NULL},
 };
 

@@ -217,3 +217,12 @@ cli_config_path(const char *given)
 	const char *env = getenv("CHAKONG_CONFIG");
 	return env != NULL && *env != '\0' ? env : "chakong.xml";
 }
+
+const char *
+cli_reports_dir(const char *given)
+{
+	if (given != NULL)
+		return given;
+	const char *env = getenv("CHAKONG_REPORTS");
+	return env != NULL && *env != '\0' ? env : "reports";
+}

@@ -483,6 +483,10 @@ kinds_answer_init(struct kind_answer *a, const struct sim_world *world,
 		int rc = sim_world_holding(world, instance, subject, &a->holding);
 		if (rc != CK_OK)
 			return rc;
+		/* What the institution knows on the day it first answered this
+		 * RequestId (so a repeat gets the same answer): the day at +08:00. */
+		int64_t local_s = answered_ms / 1000 + CK_DEFAULT_OFFSET_MIN * 60;
+		sim_holding_as_of(&a->holding, local_s / 86400 - (local_s % 86400 < 0));
 	}
 	kinds_copy(a->id_no, sizeof a->id_no, id_no);
 	a->kind = id_kind;

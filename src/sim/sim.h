@@ -310,6 +310,9 @@ struct sim_instance *sim_world_instance(const struct sim_world *world, const cha
 int sim_world_holding(const struct sim_world *world, const struct sim_instance *instance,
                       const struct sim_subject *subject, struct sim_holding *out);
 void sim_holding_release(struct sim_holding *h);
+/* Drops the accounts opened after `day` (days since 1970-01-01): what the
+ * institution answers on that day.  A holding left empty is NOT_FOUND. */
+void sim_holding_as_of(struct sim_holding *h, int64_t day);
 
 /* ---- Text buffers: the library's (buf.h) ------------------------------- */
 
@@ -401,8 +404,10 @@ void sim_render_answer(const struct sim_world *world, const struct sim_instance 
 /* ---- Generated files (truth.c, filings.c, simconfig.c) ----------------- */
 
 /* The ground truth as JSON (docs/sim.md): per subject and instance, the
- * status and every record, amounts in hundredths. */
-int sim_write_truth(const struct sim_world *world, FILE *out, char *err);
+ * status and every record, amounts in hundredths, as the institutions
+ * answer on day `as_of` (days since 1970-01-01; INT64_MAX: every record,
+ * whatever its opening day). */
+int sim_write_truth(const struct sim_world *world, int64_t as_of, FILE *out, char *err);
 
 /* first_filed_at 0 means 2024-03-04T09:00:00+08:00. */
 struct sim_filings_opts {

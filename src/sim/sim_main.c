@@ -379,7 +379,7 @@ out:
 /* ---- truth, filings, config ------------------------------------------------------- */
 
 static const char usage_truth[] =
-    "usage: chakong-sim truth [--seed S] [--subjects N] [--out FILE]\n"
+    "usage: chakong-sim truth [--seed S] [--subjects N] [--at DATE] [--out FILE]\n"
     "\n"
     "Writes the ground truth of the simulated world as JSON: per subject and\n"
     "instance, the status and every record (docs/sim.md).\n"
@@ -424,7 +424,7 @@ cmd_generate(struct args *a, enum gen_kind kind)
 	                                          : usage_config;
 	struct world_opts w = {DEFAULT_SEED, DEFAULT_SUBJECTS};
 	struct sim_filings_opts fo = {0};
-	const char *out_path = NULL, *base_url = NULL, *first_filed = NULL;
+	const char *out_path = NULL, *base_url = NULL, *first_filed = NULL, *at_text = NULL;
 	uint64_t cases = 0, multi = 100, terminated = 50;
 	int have_cases = 0;
 	char err[CK_ERR_SIZE] = "";
@@ -442,6 +442,11 @@ cmd_generate(struct args *a, enum gen_kind kind)
 			continue;
 		}
 		if ((rc = opt_value(a, "--out", &out_path)) != 0) {
+			if (rc < 0)
+				return EXIT_USAGE;
+			continue;
+		}
+		if (kind == GEN_TRUTH && (rc = opt_value(a, "--at", &at_text)) != 0) {
 			if (rc < 0)
 				return EXIT_USAGE;
 			continue;
@@ -497,6 +502,13 @@ cmd_generate(struct args *a, enum gen_kind kind)
 		fo.multi_debtor_permille = (unsigned)multi;
 		fo.terminated_permille = (unsigned)terminated;
 	}
+	int64_t as_of = INT64_MAX; /* truth: everything, whatever its opening day */
+	if (at_text != NULL) {
+		if (ck_date_parse(at_text, &as_of, err) != CK_OK) {
+			fprintf(stderr, "chakong-sim truth: --at %s: %s\n", at_text, err);
+			return EXIT_USAGE;
+		}
+	}
 	if (kind == GEN_CONFIG && (base_url == NULL || *base_url == '\0')) {
 		fprintf(stderr, "chakong-sim config: --base-url URL is required\n%s", usage);
 		return EXIT_USAGE;
@@ -510,7 +522,7 @@ cmd_generate(struct args *a, enum gen_kind kind)
 		sim_world_free(world);
 		return EXIT_FAILURE;
 	}
-	int rc = kind == GEN_TRUTH     ? sim_write_truth(world, f, err)
+	int rc = kind == GEN_TRUTH     ? sim_write_truth(world, as_of, f, err)
 	         : kind == GEN_FILINGS ? sim_write_filings(world, &fo, f, err)
 	                               : sim_write_config(world, base_url, f, err);
 	int closed = close_out(a->cmd, out_path, f);

@@ -395,7 +395,8 @@ holding_json(struct ck_buf *b, const struct sim_instance *in, const struct sim_h
 }
 
 static int
-subject_json(const struct sim_world *w, const struct sim_subject *s, struct ck_buf *b)
+subject_json(const struct sim_world *w, const struct sim_subject *s, int64_t as_of,
+             struct ck_buf *b)
 {
 	ck_buf_puts(b, "{");
 	str_field(b, "id_no", s->id_no);
@@ -413,6 +414,7 @@ subject_json(const struct sim_world *w, const struct sim_subject *s, struct ck_b
 		int rc = sim_world_holding(w, in, s, &h);
 		if (rc != CK_OK)
 			return rc;
+		sim_holding_as_of(&h, as_of);
 		ck_buf_printf(b, "%s\"", first ? "" : ",");
 		ck_buf_json(b, in->id);
 		ck_buf_puts(b, "\":{");
@@ -460,7 +462,7 @@ flush(struct ck_buf *b, FILE *out, char *err)
 }
 
 int
-sim_write_truth(const struct sim_world *world, FILE *out, char *err)
+sim_write_truth(const struct sim_world *world, int64_t as_of, FILE *out, char *err)
 {
 	if (world == NULL || out == NULL)
 		return ck_fail(err, CK_E_USAGE, "sim_write_truth: world or out is NULL");
@@ -472,7 +474,7 @@ sim_write_truth(const struct sim_world *world, FILE *out, char *err)
 	ck_buf_puts(&b, "\"subjects\":[\n");
 	int rc = flush(&b, out, err);
 	for (size_t i = 0; rc == CK_OK && i < world->n_subjects; i++) {
-		rc = subject_json(world, &world->subjects[i], &b);
+		rc = subject_json(world, &world->subjects[i], as_of, &b);
 		if (rc != CK_OK) {
 			ck_fail(err, rc, "cannot describe subject %zu", i);
 			break;
