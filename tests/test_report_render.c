@@ -365,7 +365,20 @@ answer_socialsec_later(struct world *w, const char *inst, const struct claimed *
 		return;
 	}
 	res->state = CK_Q_ANSWERED;
-	(void)o;
+	if (strcmp(q->case_no, CASE_C) == 0 && strcmp(q->subject, ZHAO_ID) == 0) {
+		struct ck_lead *l =
+		    lead(o, CK_LEAD_EMPLOYER, "泰兴市某某贸易有限公司", "91321283MA1MX8K2PW",
+		         "{\"insurance\":\"PENSION\",\"state\":\"ACTIVE\","
+		         "\"since\":\"2021-03\",\"last_paid\":\"2024-02\","
+		         "\"withholding_lead\":true}");
+		l->has_amount = 1;
+		l->amount = 650000;
+		memcpy(l->currency, "CNY", 4);
+		l = lead(o, CK_LEAD_PENSION, "中国农业银行", NULL, "{}");
+		l->has_amount = 1;
+		l->amount = 320000;
+		memcpy(l->currency, "CNY", 4);
+	}
 }
 
 static void
@@ -686,6 +699,12 @@ html_never_calls_an_unsearched_channel_empty(void **state)
 	assert_contains(page, "车辆：已查询，未发现。");
 	assert_contains(page, "证券：未配置查询机构");
 	assert_contains(page, "不能作为已完成终结本次执行前网络查控的依据");
+	/* Leads do not change the triage, but they are on the page. */
+	assert_contains(page, "泰兴市某某贸易有限公司");
+	assert_contains(page, "养老保险<br>在职缴费");
+	assert_contains(page, "6,500.00元");
+	assert_contains(page, "<strong>可扣划工资</strong>");
+	assert_contains(page, "中国农业银行</td><td class=\"num\">3,200.00元");
 	free(page);
 	ck_report_free(r);
 }
@@ -915,6 +934,11 @@ csv_defuses_formulas_but_not_amounts(void **state)
 	struct table *t = parse(text + 3, len - 3);
 	int row = row_where(t, "channel", "debtor_name", "'=HYPERLINK(\"x\")");
 	assert_string_equal(cell(t, row, "debtor_no"), "2");
+	int job = row_where(t, "lead", "category", "employer");
+	assert_string_equal(cell(t, job, "ref"), "91321283MA1MX8K2PW");
+	assert_string_equal(cell(t, job, "amount"), "6500.00");
+	assert_string_equal(cell(t, job, "flags"), "withholding_lead");
+	assert_string_equal(cell(t, job, "status_zh"), "在职缴费");
 	assert_null(strstr(text, ",=HYPERLINK"));
 	assert_null(strstr(text, ",\"=HYPERLINK"));
 	table_free(t);
