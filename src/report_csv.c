@@ -332,7 +332,7 @@ total_rows(struct csv *c, const char *row_type, const struct ck_report_debtor *d
 		put(c, C_CURRENCY, t[i].currency);
 		put_amount(c, C_ENFORCEABLE, t[i].enforceable);
 		put_amount(c, C_AMOUNT, t[i].liabilities);
-		put(c, C_NOTE, "amount为负债合计（不计入）");
+		put(c, C_NOTE, "amount列为负债合计，不计入可冻结金额");
 		detail_int(c, "liquid_assets", t[i].n_liquid);
 		emit(c);
 	}
@@ -461,7 +461,12 @@ fields(struct csv *c, const struct ck_report_field *f, size_t n)
 		const char *value = f[i].type == 'b'
 		                        ? (strcmp(f[i].value, "1") == 0 ? "true" : "false")
 		                        : f[i].value;
-		if (strcmp(f[i].key, "mobile") == 0 && !c->reveal) {
+		if (strcmp(f[i].key, "area") == 0 && f[i].type == 'i') {
+			/* Stored in hundredths of a square metre. */
+			struct ck_buf *b = item(c, C_DETAIL);
+			ck_buf_puts(b, "area=");
+			ck_buf_amount(b, strtoll(f[i].value, NULL, 10));
+		} else if (strcmp(f[i].key, "mobile") == 0 && !c->reveal) {
 			char masked[CK_MASK_BUF];
 			ck_ids_mask_account(value, masked, sizeof masked);
 			detail(c, f[i].key, masked);

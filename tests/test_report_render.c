@@ -365,7 +365,20 @@ answer_socialsec_later(struct world *w, const char *inst, const struct claimed *
 		return;
 	}
 	res->state = CK_Q_ANSWERED;
-	(void)o;
+	if (strcmp(q->case_no, CASE_C) == 0 && strcmp(q->subject, ZHAO_ID) == 0) {
+		struct ck_lead *l =
+		    lead(o, CK_LEAD_EMPLOYER, "泰兴市某某贸易有限公司", "91321283MA1MX8K2PW",
+		         "{\"insurance\":\"PENSION\",\"state\":\"ACTIVE\","
+		         "\"since\":\"2021-03\",\"last_paid\":\"2024-02\","
+		         "\"withholding_lead\":true}");
+		l->has_amount = 1;
+		l->amount = 650000;
+		memcpy(l->currency, "CNY", 4);
+		l = lead(o, CK_LEAD_PENSION, "中国农业银行", NULL, "{}");
+		l->has_amount = 1;
+		l->amount = 320000;
+		memcpy(l->currency, "CNY", 4);
+	}
 }
 
 static void
@@ -400,11 +413,14 @@ setup_main(void **state)
 	open_world(w);
 	struct ck_debtor_rec a[] = {{CK_SUBJECT_PERSON, "张三", ZHANG_ID},
 	                            {CK_SUBJECT_ORG, ORG_NAME, ORG_ID}};
-	struct ck_debtor_rec b = {CK_SUBJECT_PERSON, "王五", WANG_ID};
-	struct ck_debtor_rec c = {CK_SUBJECT_PERSON, "赵六", ZHAO_ID};
+	struct ck_debtor_rec b = {
+	    CK_SUBJECT_PERSON, "王五",
+	    WANG_ID}; /* Case C's second debtor bears a name a spreadsheet would run. */
+	struct ck_debtor_rec c[] = {{CK_SUBJECT_PERSON, "赵六", ZHAO_ID},
+	                            {CK_SUBJECT_PERSON, "=HYPERLINK(\"x\")", WANG_ID}};
 	import(w, CASE_A, CK_CASE_ACTIVE, 0, a, 2, 100000000);
 	import(w, CASE_B, CK_CASE_ACTIVE, 0, &b, 1, 500000);
-	import(w, CASE_C, CK_CASE_ACTIVE, 0, &c, 1, 500000);
+	import(w, CASE_C, CK_CASE_ACTIVE, 0, c, 2, 500000);
 	plan(w, w->now);
 	for (size_t i = 0; i < sizeof insts / sizeof insts[0]; i++)
 		respond(w, insts[i].id, w->now,
@@ -470,6 +486,19 @@ assert_lacks(const char *text, const char *needle)
 		fail_msg("expected not to find \"%s\"", needle);
 }
 
+/* CK_KEEP_PAGES names a directory to keep the renderings in, to look at
+ * them in a browser or a spreadsheet, or print them. */
+static void
+keep_copy(const char *name, const char *data, size_t len)
+{
+	const char *keep = getenv("CK_KEEP_PAGES");
+	if (keep == NULL || *keep == '\0')
+		return;
+	char *copy = ck_test_path(keep, name);
+	ck_test_write_file(copy, data, len);
+	free(copy);
+}
+
 /* tidy, where the system has it (scripts/deps.sh installs it). */
 static char *
 tidy_path(void)
@@ -492,14 +521,7 @@ assert_tidy_clean(struct world *w, const char *page, const char *name)
 	}
 	char *path = ck_test_path(w->dir, name);
 	ck_test_write_file(path, page, strlen(page));
-	/* CK_KEEP_PAGES names a directory to keep the pages in, to look at them
-	 * in a browser or print them. */
-	const char *keep = getenv("CK_KEEP_PAGES");
-	if (keep != NULL && *keep) {
-		char *copy = ck_test_path(keep, name);
-		ck_test_write_file(copy, page, strlen(page));
-		free(copy);
-	}
+	keep_copy(name, page, strlen(page));
 	char *argv[] = {tidy, "-errors", "-q", path, NULL};
 	struct ck_test_run run;
 	ck_test_run(&run, NULL, argv);
@@ -677,6 +699,12 @@ html_never_calls_an_unsearched_channel_empty(void **state)
 	assert_contains(page, "车辆：已查询，未发现。");
 	assert_contains(page, "证券：未配置查询机构");
 	assert_contains(page, "不能作为已完成终结本次执行前网络查控的依据");
+	/* Leads do not change the triage, but they are on the page. */
+	assert_contains(page, "泰兴市某某贸易有限公司");
+	assert_contains(page, "养老保险<br>在职缴费");
+	assert_contains(page, "6,500.00元");
+	assert_contains(page, "<strong>可扣划工资</strong>");
+	assert_contains(page, "中国农业银行</td><td class=\"num\">3,200.00元");
 	free(page);
 	ck_report_free(r);
 }
@@ -774,6 +802,7 @@ csv_has_a_row_per_asset_and_lead_with_documented_columns(void **state)
 	struct ck_report *r = build(w, CASE_A, -1);
 	size_t len;
 	char *text = csv(r, 0, 0, &len);
+	keep_copy("case0.csv", text, len);
 	assert_memory_equal(text, "\xEF\xBB\xBF", 3);
 	struct table *t = parse(text + 3, len - 3);
 	for (int row = 0; row < t->n_rows; row++)
@@ -806,6 +835,10 @@ csv_has_a_row_per_asset_and_lead_with_documented_columns(void **state)
 	int svgs = row_where(t, "asset", "subtype", "SVGS");
 	assert_string_equal(cell(t, svgs, "available"), "");
 	assert_string_equal(cell(t, svgs, "note"), "可用余额未提供");
+	int flat = row_where(t, "asset", "category", "realestate");
+	assert_non_null(strstr(cell(t, flat, "detail"), "area=128.56"));
+	assert_non_null(strstr(cell(t, flat, "note"), "未载明份额"));
+	assert_non_null(strstr(cell(t, flat, "encumbrances"), "轮候查封（第2位） 如皋市人民法院"));
 	int card = row_where(t, "lead", "description", "招商银行");
 	assert_non_null(strstr(cell(t, card, "flags"), "bank_not_asked"));
 	int vehicles = row_where(t, "channel", "category", "vehicles");
@@ -888,6 +921,36 @@ csv_gb18030_decodes_to_the_same_text_and_bytes_are_stable(void **state)
 	free(decoded);
 	free(gb);
 	free(utf8);
+	ck_report_free(r);
+}
+
+static void
+csv_defuses_formulas_but_not_amounts(void **state)
+{
+	struct world *w = *state;
+	struct ck_report *r = build(w, CASE_C, -1);
+	size_t len;
+	char *text = csv(r, 0, 0, &len);
+	struct table *t = parse(text + 3, len - 3);
+	int row = row_where(t, "channel", "debtor_name", "'=HYPERLINK(\"x\")");
+	assert_string_equal(cell(t, row, "debtor_no"), "2");
+	int job = row_where(t, "lead", "category", "employer");
+	assert_string_equal(cell(t, job, "ref"), "91321283MA1MX8K2PW");
+	assert_string_equal(cell(t, job, "amount"), "6500.00");
+	assert_string_equal(cell(t, job, "flags"), "withholding_lead");
+	assert_string_equal(cell(t, job, "status_zh"), "在职缴费");
+	assert_null(strstr(text, ",=HYPERLINK"));
+	assert_null(strstr(text, ",\"=HYPERLINK"));
+	table_free(t);
+	free(text);
+	ck_report_free(r);
+
+	/* Negative amounts stay numbers. */
+	r = build(w, CASE_A, -1);
+	text = csv(r, 0, 0, &len);
+	assert_non_null(strstr(text, ",-500000.00,"));
+	assert_null(strstr(text, "'-500000.00"));
+	free(text);
 	ck_report_free(r);
 }
 
@@ -994,6 +1057,8 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(
 	        csv_gb18030_decodes_to_the_same_text_and_bytes_are_stable, setup_main, teardown),
+	    cmocka_unit_test_setup_teardown(csv_defuses_formulas_but_not_amounts, setup_main,
+	                                    teardown),
 	    cmocka_unit_test(reinquiry_flags_new_changed_and_vanished_property),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
