@@ -524,6 +524,40 @@ filings_need_enough_subjects(void **state)
 	sim_world_free(w);
 }
 
+/* Filings past 2100 carry a year no case number may have, so they would all
+ * be rejected on import: they are refused, and a smaller gap keeps many
+ * cases within the years case numbers allow. */
+static void
+filings_stay_before_2101(void **state)
+{
+	(void)state;
+	struct sim_world *w = world_new(3, 3000);
+	char err[CK_ERR_SIZE] = "";
+	FILE *f = fopen("/dev/null", "w");
+	assert_non_null(f);
+	/* 2100-12-20T09:00:00+08:00: a few days of filings are left. */
+	struct sim_filings_opts opts = {.cases = 2000, .first_filed_at = 4132947600};
+	assert_int_equal(sim_write_filings(w, &opts, f, err), CK_E_RANGE);
+	assert_non_null(strstr(err, "after 2100"));
+	fclose(f);
+
+	opts.max_gap_s = 60;
+	struct captured c = {0};
+	f = open_memstream(&c.data, &c.len);
+	assert_non_null(f);
+	assert_int_equal(sim_write_filings(w, &opts, f, err), CK_OK);
+	fclose(f);
+	assert_null(strstr(c.data, "(2101)"));
+	assert_null(strstr(c.data, ",2101-"));
+	free(c.data);
+
+	opts.max_gap_s = 17;
+	f = fopen("/dev/null", "w");
+	assert_int_equal(sim_write_filings(w, &opts, f, err), CK_E_RANGE);
+	fclose(f);
+	sim_world_free(w);
+}
+
 /* ---- Configuration ----------------------------------------------------------- */
 
 static void
@@ -584,6 +618,7 @@ main(void)
 	    cmocka_unit_test(filings_import_cleanly),
 	    cmocka_unit_test(filings_rows_are_consistent),
 	    cmocka_unit_test(filings_need_enough_subjects),
+	    cmocka_unit_test(filings_stay_before_2101),
 	    cmocka_unit_test(config_validates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

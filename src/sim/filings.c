@@ -26,8 +26,11 @@
 
 /* 2024-03-04T09:00:00+08:00, when opts->first_filed_at is 0. */
 #define DEFAULT_FIRST_FILED 1709514000
-#define OFFSET_S            (8 * 3600)
-#define OFFICERS_PER_COURT  5
+#define DEFAULT_MAX_GAP     5400
+/* 2101-01-01T00:00:00+08:00: case numbers carry years up to 2100. */
+#define LAST_FILING_BEFORE 4133952000
+#define OFFSET_S           (8 * 3600)
+#define OFFICERS_PER_COURT 5
 
 /* How the local courts share the filings (per mille, SIMD_LOCAL_COURTS). */
 static const unsigned court_share[SIMD_LOCAL_COURTS] = {400, 250, 150, 80, 40, 60, 20};
@@ -73,12 +76,14 @@ officer_name(uint64_t seed, size_t court, unsigned k, char *out, size_t outsz)
 	simd_person_name(&rng, (int)sim_rng_below(&rng, 2), out, outsz);
 }
 
-/* The next filing time: minutes to an hour and a half later, within office
- * hours (08:30-17:30 China Standard Time). */
+/* The next filing time: between an eighteenth of max_gap and max_gap later
+ * (by default minutes to an hour and a half), within office hours
+ * (08:30-17:30 China Standard Time). */
 static int64_t
-next_time(struct sim_rng *rng, int64_t t)
+next_time(struct sim_rng *rng, int64_t t, int64_t max_gap)
 {
-	t += 300 + (int64_t)sim_rng_below(rng, 5100);
+	int64_t min_gap = max_gap / 18;
+	t += min_gap + (int64_t)sim_rng_below(rng, (uint64_t)(max_gap - min_gap));
 	int64_t local = t + OFFSET_S;
 	int64_t sod = ((local % 86400) + 86400) % 86400;
 	if (sod > 17 * 3600 + 1800)
@@ -196,6 +201,10 @@ sim_write_filings(const struct sim_world *world, const struct sim_filings_opts *
 		return ck_fail(err, CK_E_RANGE,
 		               "%zu cases need at least as many debtors, the population has %zu",
 		               opts->cases, world->n_subjects);
+	int64_t max_gap = opts->max_gap_s ? opts->max_gap_s : DEFAULT_MAX_GAP;
+	if (max_gap < 18)
+		return ck_fail(err, CK_E_RANGE, "a gap between filings of %lld s is too small",
+		               (long long)max_gap);
 	uint32_t *order = shuffled(world);
 	if (order == NULL)
 		return ck_fail(err, CK_E_NOMEM, "no memory to order %zu subjects",
@@ -211,6 +220,13 @@ sim_write_filings(const struct sim_world *world, const struct sim_filings_opts *
 	int rc = emit(&b, out, err);
 	size_t used = 0;
 	for (size_t k = 0; rc == CK_OK && k < opts->cases; k++) {
+		if (t >= LAST_FILING_BEFORE) {
+			rc = ck_fail(err, CK_E_RANGE,
+			             "case %zu of %zu would be filed after 2100, beyond any case "
+			             "number; give a smaller gap between filings",
+			             k + 1, opts->cases);
+			break;
+		}
 		struct case_row c;
 		make_case(&rng, world, serials, t, opts->terminated_permille, &c);
 		size_t n = 1;
@@ -223,7 +239,7 @@ sim_write_filings(const struct sim_world *world, const struct sim_filings_opts *
 		write_rows(&b, &c, world, order + used, n);
 		used += n;
 		rc = emit(&b, out, err);
-		t = next_time(&rng, t);
+		t = next_time(&rng, t, max_gap);
 	}
 	if (rc == CK_OK && fflush(out) != 0)
 		rc = ck_fail(err, CK_E_IO, "cannot write the filings");

@@ -409,10 +409,14 @@ void sim_render_answer(const struct sim_world *world, const struct sim_instance 
  * whatever its opening day). */
 int sim_write_truth(const struct sim_world *world, int64_t as_of, FILE *out, char *err);
 
-/* first_filed_at 0 means 2024-03-04T09:00:00+08:00. */
+/* first_filed_at 0 means 2024-03-04T09:00:00+08:00; max_gap_s 0 means 5400
+ * (an hour and a half).  Filings later than the year 2100, which no case
+ * number can carry, are refused with CK_E_RANGE: many cases need a smaller
+ * gap. */
 struct sim_filings_opts {
 	size_t cases;
 	int64_t first_filed_at;         /* epoch seconds of the earliest filing */
+	int64_t max_gap_s;              /* largest gap between two filings, >= 18 */
 	unsigned multi_debtor_permille; /* cases with two or more debtors */
 	unsigned terminated_permille;   /* cases filed as terminated */
 };

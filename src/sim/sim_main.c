@@ -391,7 +391,7 @@ static const char usage_truth[] =
 static const char usage_filings[] =
     "usage: chakong-sim filings --cases N [--seed S] [--subjects N] [--out FILE]\n"
     "                           [--multi PERMILLE] [--terminated PERMILLE]\n"
-    "                           [--first-filed TIME]\n"
+    "                           [--first-filed TIME] [--max-gap SECONDS]\n"
     "\n"
     "Writes a filing CSV of N cases whose debtors come from the population.\n"
     "\n"
@@ -402,7 +402,10 @@ static const char usage_filings[] =
     "  --multi PERMILLE     cases with two or more debtors, per thousand (default 100)\n"
     "  --terminated PERMILLE  cases filed as terminated, per thousand (default 50)\n"
     "  --first-filed TIME   when the earliest case was filed (ISO 8601 or a date;\n"
-    "                       default 2024-03-04T09:00:00+08:00)\n";
+    "                       default 2024-03-04T09:00:00+08:00)\n"
+    "  --max-gap SECONDS    the largest gap between two filings, the smallest being\n"
+    "                       an eighteenth of it (default 5400); hundreds of thousands\n"
+    "                       of cases need a smaller one to be filed before 2101\n";
 
 static const char usage_config[] =
     "usage: chakong-sim config --base-url URL [--seed S] [--subjects N] [--out FILE]\n"
@@ -425,7 +428,7 @@ cmd_generate(struct args *a, enum gen_kind kind)
 	struct world_opts w = {DEFAULT_SEED, DEFAULT_SUBJECTS};
 	struct sim_filings_opts fo = {0};
 	const char *out_path = NULL, *base_url = NULL, *first_filed = NULL, *at_text = NULL;
-	uint64_t cases = 0, multi = 100, terminated = 50;
+	uint64_t cases = 0, multi = 100, terminated = 50, max_gap = 5400;
 	int have_cases = 0;
 	char err[CK_ERR_SIZE] = "";
 
@@ -475,6 +478,12 @@ cmd_generate(struct args *a, enum gen_kind kind)
 					return EXIT_USAGE;
 				continue;
 			}
+			if ((rc = opt_value(a, "--max-gap", &v)) != 0) {
+				if (rc < 0 ||
+				    parse_number(a->cmd, "--max-gap", v, 18, 86400, &max_gap))
+					return EXIT_USAGE;
+				continue;
+			}
 			if ((rc = opt_value(a, "--first-filed", &first_filed)) != 0) {
 				if (rc < 0)
 					return EXIT_USAGE;
@@ -499,6 +508,7 @@ cmd_generate(struct args *a, enum gen_kind kind)
 			at = 1; /* 0 would mean the default: the epoch itself becomes 1 s after */
 		fo.cases = (size_t)cases;
 		fo.first_filed_at = at;
+		fo.max_gap_s = (int64_t)max_gap;
 		fo.multi_debtor_permille = (unsigned)multi;
 		fo.terminated_permille = (unsigned)terminated;
 	}
