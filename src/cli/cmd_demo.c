@@ -301,6 +301,41 @@ summary(struct demo *d)
 }
 
 static int
+latest_filing(void *ctx, const struct ck_case_row *c)
+{
+	int64_t *latest = ctx;
+	if (c->filed_at > *latest)
+		*latest = c->filed_at;
+	return 0;
+}
+
+/* The generated filings run through office hours, past the present for a
+ * demo started in the morning: the nightly job then runs after the last
+ * one, so the demo's clock moves there (only this process's). */
+static int
+run_after_the_filings(struct demo *d)
+{
+	char err[CK_ERR_SIZE] = "";
+	struct ck_store *st = NULL;
+	int64_t latest = 0;
+	if (ck_store_open(d->cli->db_path, &st, err) != CK_OK ||
+	    ck_store_each_case(st, 0, latest_filing, &latest, err) != CK_OK) {
+		ck_store_close(st);
+		cli_error(d->cli, "%s", err);
+		return CLI_USAGE;
+	}
+	ck_store_close(st);
+	if (latest + 1800 > ck_clock_now(&d->cli->clock)) {
+		char when[CK_TIME_BUF];
+		ck_clock_fixed(&d->cli->clock, latest + 1800);
+		ck_time_format(latest + 1800, CK_DEFAULT_OFFSET_MIN, when, sizeof when);
+		printf("(the clock is set to %s, after the last filing, as for the nightly job)\n",
+		       when);
+	}
+	return CLI_OK;
+}
+
+static int
 demo(struct demo *d, const char *cases)
 {
 	char filings[PATH_MAX], config[PATH_MAX], reports[PATH_MAX], db[PATH_MAX];
@@ -316,14 +351,14 @@ demo(struct demo *d, const char *cases)
 	if (rc != CLI_OK)
 		return rc;
 
-	/* Cases filed over the last hours, so that their 24-hour deadlines are
-	 * still ahead. */
+	/* A day's filings, a few minutes apart from some hours ago, so that
+	 * their 24-hour deadlines are still ahead. */
 	char first[CK_TIME_BUF];
-	ck_time_format(ck_clock_now(&d->cli->clock) - 6 * 3600, CK_DEFAULT_OFFSET_MIN, first,
+	ck_time_format(ck_clock_now(&d->cli->clock) - 4 * 3600, CK_DEFAULT_OFFSET_MIN, first,
 	               sizeof first);
-	const char *gen[] = {"chakong-sim", "filings",       "--cases", cases,   "--subjects",
-	                     DEMO_SUBJECTS, "--first-filed", first,     "--out", filings,
-	                     NULL};
+	const char *gen[] = {"chakong-sim", "filings",       "--cases", cases,       "--subjects",
+	                     DEMO_SUBJECTS, "--first-filed", first,     "--max-gap", "600",
+	                     "--out",       filings,         NULL};
 	char *gen_args[sizeof gen / sizeof gen[0]];
 	memcpy(gen_args, gen, sizeof gen);
 	printf("\n== %s generated cases: import\n", cases);
@@ -331,7 +366,8 @@ demo(struct demo *d, const char *cases)
 	if ((rc = run_simulator_command(d, gen_args)) != CLI_OK)
 		return rc;
 	char *import[] = {"import", filings, NULL};
-	if ((rc = cmd_import(d->cli, 2, import)) > CLI_FAILED)
+	if ((rc = cmd_import(d->cli, 2, import)) > CLI_FAILED ||
+	    (rc = run_after_the_filings(d)) != CLI_OK)
 		return rc;
 
 	printf("\n== run until every institution has answered (faults are retried)\n");
