@@ -64,14 +64,17 @@ ck_report_file_name(const char *case_no, const char *ext, char *out, size_t outs
 	return CK_OK;
 }
 
-/* Writes text to dir/name through a temporary file and a rename. */
-static int
-replace_file(const char *dir, const char *name, const char *text, size_t len, char *err)
+int
+ck_report_save(const char *path, const char *text, size_t len, char *err)
 {
-	char path[4096], tmp[4096];
-	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path ||
-	    (size_t)snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name) >= sizeof tmp)
-		return ck_fail(err, CK_E_RANGE, "report path too long in %s", dir);
+	/* The temporary file sits beside the target (same file system, so the
+	 * rename is atomic), hidden by a leading dot. */
+	char tmp[4096];
+	const char *slash = strrchr(path, '/');
+	int dir_len = slash ? (int)(slash - path) + 1 : 0;
+	if ((size_t)snprintf(tmp, sizeof tmp, "%.*s.%s.tmp", dir_len, path,
+	                     slash ? slash + 1 : path) >= sizeof tmp)
+		return ck_fail(err, CK_E_RANGE, "report path too long: %s", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return ck_fail(err, CK_E_IO, "%s: %s", tmp, strerror(errno));
@@ -133,8 +136,12 @@ ck_report_write_files(struct ck_store *st, const char *case_no, int round, const
 		rc = ck_report_file_name(r->case_no, formats_table[i].ext, name, sizeof name, err);
 		if (rc == CK_OK)
 			rc = render(r, formats_table[i].flag, opt, &b, err);
+		char path[4096];
+		if (rc == CK_OK &&
+		    (size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+			rc = ck_fail(err, CK_E_RANGE, "report path too long in %s", dir);
 		if (rc == CK_OK)
-			rc = replace_file(dir, name, b.data ? b.data : "", b.len, err);
+			rc = ck_report_save(path, b.data ? b.data : "", b.len, err);
 		ck_buf_release(&b);
 	}
 	if (rc == CK_OK)

@@ -271,6 +271,10 @@ enum { CK_REPORT_HTML = 1, CK_REPORT_JSON = 2, CK_REPORT_CSV = 4 };
 int ck_report_write_files(struct ck_store *st, const char *case_no, int round, const char *dir,
                           int formats, const struct ck_report_render *opt, int64_t now, char *err);
 
+/* Writes text to path, mode 0600, through a temporary file beside it that
+ * is flushed and renamed over path: readers never see a partial file. */
+int ck_report_save(const char *path, const char *text, size_t len, char *err);
+
 /* Writes every report due at `now` (ck_store_each_report_due) into dir;
  * *written (may be NULL) counts them.  Stops at the first failure. */
 int ck_report_write_due(struct ck_store *st, const char *dir, int formats,

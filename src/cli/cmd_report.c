@@ -39,31 +39,6 @@ static const struct cli_option options[] = {
     {NULL, 0, NULL, NULL},
 };
 
-/* Writes the whole text to PATH, created 0600 (reports hold personal data). */
-static int
-write_out(const struct cli *cli, const char *path, const char *text, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		cli_error(cli, "%s: %s", path, strerror(errno));
-		return CLI_USAGE;
-	}
-	size_t done = 0;
-	while (done < len) {
-		ssize_t w = write(fd, text + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		done += (size_t)w;
-	}
-	if (close(fd) != 0 || done < len) {
-		cli_error(cli, "%s: %s", path, strerror(errno));
-		return CLI_USAGE;
-	}
-	return CLI_OK;
-}
-
 struct all_cases {
 	struct ck_store *st;
 	const char *dir;
@@ -136,7 +111,10 @@ report_one(struct cli *cli, struct ck_store *st, const char *case_no, int round,
 		cli_error(cli, "report: %s", err);
 		status = CLI_USAGE;
 	} else if (out != NULL) {
-		status = write_out(cli, out, b.data ? b.data : "", b.len);
+		if (ck_report_save(out, b.data ? b.data : "", b.len, err) != CK_OK) {
+			cli_error(cli, "report: %s", err);
+			status = CLI_USAGE;
+		}
 	} else if (fwrite(b.data ? b.data : "", 1, b.len, stdout) != b.len || fflush(stdout) != 0) {
 		cli_error(cli, "report: writing standard output: %s", strerror(errno));
 		status = CLI_USAGE;
