@@ -271,16 +271,30 @@ to_utf8(const unsigned char *p, size_t len, struct utf8_text *out, const char *w
 
 /* ---- parsing ---------------------------------------------------------- */
 
+/* The limits of one parse, defaults applied. */
+struct parse_limits {
+	size_t max_bytes;
+	unsigned max_depth;
+	size_t max_nodes;
+};
+
 /* What the SAX callbacks share; reached through the parser's _private. */
 struct parse_state {
-	unsigned max_depth;
+	struct parse_limits limits;
 	unsigned depth;
+	size_t nodes;
+	int in_text; /* the last event was text of this kind: libxml2 joins it */
 	int hostile;
 	long hostile_line;
 	char hostile_reason[128];
 	struct first_error error;
 	startElementNsSAX2Func start_element;
 	endElementNsSAX2Func end_element;
+	charactersSAXFunc characters;
+	ignorableWhitespaceSAXFunc whitespace;
+	cdataBlockSAXFunc cdata;
+	commentSAXFunc comment;
+	processingInstructionSAXFunc pi;
 };
 
 static struct parse_state *
@@ -387,23 +401,50 @@ on_reference(void *ctx, const xmlChar *name)
 	stop_hostile(ctx, "entity references are not allowed");
 }
 
+/* Adds n nodes to the document's count; 0 when they stay within the
+ * budget, else the parser is stopped before they are built.  text is the
+ * kind of text event (1 characters, 2 CDATA) or 0: libxml2 appends text to
+ * a text node of the same kind just before it, so a run of text events
+ * costs one node. */
+static int
+over_budget(void *ctx, struct parse_state *st, size_t n, int text)
+{
+	if (text != 0 && st->in_text == text)
+		return 0;
+	st->in_text = text;
+	st->nodes += n;
+	if (st->nodes <= st->limits.max_nodes)
+		return 0;
+	char reason[96];
+	snprintf(reason, sizeof reason, "more than %zu nodes (elements, attributes, text)",
+	         st->limits.max_nodes);
+	stop_hostile(ctx, reason);
+	return 1;
+}
+
 /* Counts depth as elements open, and stops before building the element
  * that goes too deep, so a deep document costs no more than max_depth
- * levels of work. */
+ * levels of work; counts its nodes (the element, its namespace
+ * declarations, each attribute and its value) against the budget. */
 static void
 on_start_element(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
                  int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
                  const xmlChar **attributes)
 {
 	struct parse_state *st = state_of(ctx);
-	if (st == NULL)
+	if (st == NULL || st->hostile)
 		return;
-	if (++st->depth > st->max_depth) {
+	if (++st->depth > st->limits.max_depth) {
 		char reason[64];
-		snprintf(reason, sizeof reason, "elements nested deeper than %u", st->max_depth);
+		snprintf(reason, sizeof reason, "elements nested deeper than %u",
+		         st->limits.max_depth);
 		stop_hostile(ctx, reason);
 		return;
 	}
+	size_t n = 1 + (size_t)(nb_namespaces > 0 ? nb_namespaces : 0) +
+	           2 * (size_t)(nb_attributes > 0 ? nb_attributes : 0);
+	if (over_budget(ctx, st, n, 0))
+		return;
 	st->start_element(ctx, local, prefix, uri, nb_namespaces, namespaces, nb_attributes,
 	                  nb_defaulted, attributes);
 }
@@ -415,7 +456,48 @@ on_end_element(void *ctx, const xmlChar *local, const xmlChar *prefix, const xml
 	if (st == NULL)
 		return;
 	st->depth--;
+	st->in_text = 0;
 	st->end_element(ctx, local, prefix, uri);
+}
+
+static void
+on_characters(void *ctx, const xmlChar *text, int len)
+{
+	struct parse_state *st = state_of(ctx);
+	if (st != NULL && !st->hostile && !over_budget(ctx, st, 1, 1))
+		st->characters(ctx, text, len);
+}
+
+static void
+on_whitespace(void *ctx, const xmlChar *text, int len)
+{
+	struct parse_state *st = state_of(ctx);
+	if (st != NULL && !st->hostile && !over_budget(ctx, st, 1, 1))
+		st->whitespace(ctx, text, len);
+}
+
+static void
+on_cdata(void *ctx, const xmlChar *text, int len)
+{
+	struct parse_state *st = state_of(ctx);
+	if (st != NULL && !st->hostile && !over_budget(ctx, st, 1, 2))
+		st->cdata(ctx, text, len);
+}
+
+static void
+on_comment(void *ctx, const xmlChar *text)
+{
+	struct parse_state *st = state_of(ctx);
+	if (st != NULL && !st->hostile && !over_budget(ctx, st, 1, 0))
+		st->comment(ctx, text);
+}
+
+static void
+on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+	struct parse_state *st = state_of(ctx);
+	if (st != NULL && !st->hostile && !over_budget(ctx, st, 1, 0))
+		st->pi(ctx, target, data);
 }
 
 /* Structured errors of this context only: the handler is per parser, so
@@ -429,8 +511,8 @@ on_parse_error(void *ctx, xmlErrorPtr e)
 }
 
 static int
-parse_utf8(const char *p, size_t len, unsigned max_depth, const char *where, xmlDoc **out,
-           char *err)
+parse_utf8(const char *p, size_t len, const struct parse_limits *limits, const char *where,
+           xmlDoc **out, char *err)
 {
 	if (len > INT_MAX)
 		return ck_fail(err, CK_E_TOOBIG, WHERE_FMT "document is %zu bytes, more than %d",
@@ -440,13 +522,28 @@ parse_utf8(const char *p, size_t len, unsigned max_depth, const char *where, xml
 		xmlFreeParserCtxt(ctxt);
 		return ck_fail(err, CK_E_NOMEM, "out of memory creating an XML parser");
 	}
-	struct parse_state st = {.max_depth = max_depth};
+	struct parse_state st = {.limits = *limits};
 	ctxt->_private = &st;
 	xmlSAXHandler *sax = ctxt->sax;
 	st.start_element = sax->startElementNs;
 	st.end_element = sax->endElementNs;
+	st.characters = sax->characters;
+	st.whitespace = sax->ignorableWhitespace;
+	st.cdata = sax->cdataBlock;
+	st.comment = sax->comment;
+	st.pi = sax->processingInstruction;
+	if (st.start_element == NULL || st.end_element == NULL || st.characters == NULL ||
+	    st.whitespace == NULL || st.cdata == NULL || st.comment == NULL || st.pi == NULL) {
+		xmlFreeParserCtxt(ctxt);
+		return ck_fail(err, CK_E_NOMEM, "the XML parser lacks its tree builder");
+	}
 	sax->startElementNs = on_start_element;
 	sax->endElementNs = on_end_element;
+	sax->characters = on_characters;
+	sax->ignorableWhitespace = on_whitespace;
+	sax->cdataBlock = on_cdata;
+	sax->comment = on_comment;
+	sax->processingInstruction = on_pi;
 	sax->internalSubset = on_internal_subset;
 	sax->externalSubset = on_external_subset;
 	sax->entityDecl = on_entity_decl;
@@ -497,19 +594,23 @@ parse_utf8(const char *p, size_t len, unsigned max_depth, const char *where, xml
 }
 
 static void
-effective_limits(const struct ck_xml_limits *limits, size_t *max_bytes, unsigned *max_depth)
+effective_limits(const struct ck_xml_limits *limits, struct parse_limits *out)
 {
-	*max_bytes = limits && limits->max_bytes ? limits->max_bytes : CK_XML_DEFAULT_MAX_BYTES;
-	*max_depth = limits && limits->max_depth ? limits->max_depth : CK_XML_DEFAULT_MAX_DEPTH;
+	out->max_bytes = limits && limits->max_bytes ? limits->max_bytes : CK_XML_DEFAULT_MAX_BYTES;
+	out->max_depth = limits && limits->max_depth ? limits->max_depth : CK_XML_DEFAULT_MAX_DEPTH;
 	/* Past libxml2's own limit its error would come first and read as
 	 * malformed; at or under it, ours always does. */
-	if (*max_depth > xmlParserMaxDepth)
-		*max_depth = xmlParserMaxDepth;
+	if (out->max_depth > xmlParserMaxDepth)
+		out->max_depth = xmlParserMaxDepth;
+	out->max_nodes = limits && limits->max_nodes ? limits->max_nodes
+	                                             : out->max_bytes / CK_XML_BYTES_PER_NODE;
+	if (out->max_nodes < 64)
+		out->max_nodes = 64;
 }
 
 static int
-parse_bytes(const void *buf, size_t len, unsigned max_depth, const char *where, xmlDoc **out,
-            char *err)
+parse_bytes(const void *buf, size_t len, const struct parse_limits *limits, const char *where,
+            xmlDoc **out, char *err)
 {
 	struct utf8_text text;
 	int rc = to_utf8(buf, len, &text, where, err);
@@ -523,7 +624,7 @@ parse_bytes(const void *buf, size_t len, unsigned max_depth, const char *where, 
 			             WHERE(where), ck_line_at(text.p, (size_t)(nul - text.p)));
 	}
 	if (rc == CK_OK)
-		rc = parse_utf8(text.p, text.len, max_depth, where, out, err);
+		rc = parse_utf8(text.p, text.len, limits, where, out, err);
 	free(text.owned);
 	return rc;
 }
@@ -535,14 +636,14 @@ ck_xml_parse(const void *buf, size_t len, const struct ck_xml_limits *limits, xm
 	if (out == NULL || (buf == NULL && len > 0))
 		return ck_fail(err, CK_E_USAGE, "ck_xml_parse: no document or no result pointer");
 	*out = NULL;
-	size_t max_bytes;
-	unsigned max_depth;
-	effective_limits(limits, &max_bytes, &max_depth);
-	if (len > max_bytes)
+	struct parse_limits lim;
+	effective_limits(limits, &lim);
+	if (len > lim.max_bytes)
 		return ck_fail(err, CK_E_TOOBIG,
-		               "document is %zu bytes, more than the limit of %zu", len, max_bytes);
+		               "document is %zu bytes, more than the limit of %zu", len,
+		               lim.max_bytes);
 	xmlInitParser();
-	return parse_bytes(buf != NULL ? buf : "", len, max_depth, NULL, out, err);
+	return parse_bytes(buf != NULL ? buf : "", len, &lim, NULL, out, err);
 }
 
 int
@@ -551,9 +652,9 @@ ck_xml_parse_file(const char *path, const struct ck_xml_limits *limits, xmlDoc *
 	if (out == NULL || path == NULL)
 		return ck_fail(err, CK_E_USAGE, "ck_xml_parse_file: no path or no result pointer");
 	*out = NULL;
-	size_t max_bytes;
-	unsigned max_depth;
-	effective_limits(limits, &max_bytes, &max_depth);
+	struct parse_limits lim;
+	effective_limits(limits, &lim);
+	size_t max_bytes = lim.max_bytes;
 
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
@@ -611,7 +712,7 @@ ck_xml_parse_file(const char *path, const struct ck_xml_limits *limits, xmlDoc *
 		goto out;
 	}
 	xmlInitParser();
-	rc = parse_bytes(buf, used, max_depth, path, out, err);
+	rc = parse_bytes(buf, used, &lim, path, out, err);
 out:
 	free(buf);
 	close(fd);

@@ -269,7 +269,7 @@ nesting_deeper_than_the_limit_is_hostile(void **state)
 {
 	(void)state;
 	char err[CK_ERR_SIZE];
-	struct ck_xml_limits limits = {0, 64};
+	struct ck_xml_limits limits = {.max_depth = 64};
 	char *deep = nested(100);
 	assert_int_equal(parse_str(deep, &limits, err), CK_E_HOSTILE);
 	assert_non_null(strstr(err, "elements nested deeper than 64"));
@@ -300,7 +300,7 @@ oversize_input_is_refused(void **state)
 {
 	(void)state;
 	char err[CK_ERR_SIZE];
-	struct ck_xml_limits limits = {1024, 0};
+	struct ck_xml_limits limits = {.max_bytes = 1024};
 	char big[2049];
 	memset(big, 'x', sizeof big - 1);
 	memcpy(big, "<a>", 3);
@@ -340,6 +340,97 @@ oversize_input_is_refused(void **state)
 	free(fifo);
 	ck_test_rmtree(dir);
 	free(dir);
+}
+
+/* "<r>" + n copies of unit + "</r>"; caller frees. */
+static char *
+repeated(const char *unit, size_t n)
+{
+	size_t u = strlen(unit);
+	char *s = malloc(n * u + 8);
+	assert_non_null(s);
+	memcpy(s, "<r>", 3);
+	for (size_t i = 0; i < n; i++)
+		memcpy(s + 3 + i * u, unit, u);
+	memcpy(s + 3 + n * u, "</r>", 5);
+	return s;
+}
+
+/* A tree node costs about 130 bytes and "<a/>" 4 bytes of input: without a
+ * budget, an answer within the size limit would cost 30 times its size. */
+static void
+more_nodes_than_the_budget_is_hostile(void **state)
+{
+	(void)state;
+	char err[CK_ERR_SIZE];
+	struct ck_xml_limits limits = {.max_nodes = 100};
+	/* The root and 99 elements fit; one more does not. */
+	char *s = repeated("<a/>", 99);
+	assert_int_equal(parse_str(s, &limits, err), CK_OK);
+	free(s);
+	s = repeated("<a/>", 100);
+	assert_int_equal(parse_str(s, &limits, err), CK_E_HOSTILE);
+	assert_non_null(strstr(err, "more than 100 nodes"));
+	free(s);
+	/* An attribute is two nodes (it and its value), a namespace
+	 * declaration one; text next to text is one node. */
+	s = repeated("<a b=\"1\"/>", 33); /* 1 + 33 * 3 */
+	assert_int_equal(parse_str(s, &limits, err), CK_OK);
+	free(s);
+	s = repeated("<a b=\"1\" c=\"2\"/>", 20); /* 1 + 20 * 5 */
+	assert_int_equal(parse_str(s, &limits, err), CK_E_HOSTILE);
+	free(s);
+	s = repeated("<a xmlns:p=\"u\"/>", 49); /* 1 + 49 * 2 */
+	assert_int_equal(parse_str(s, &limits, err), CK_OK);
+	free(s);
+	s = repeated("<a>x&amp;y&lt;z</a>", 49); /* 1 + 49 * 2 */
+	assert_int_equal(parse_str(s, &limits, err), CK_OK);
+	free(s);
+	/* Text between elements, comments, processing instructions and
+	 * CDATA sections are nodes too. */
+	const char *units[] = {"<a/> ", "<!--c--><a/>", "<?p?><a/>", "<![CDATA[x]]><a/>"};
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		s = repeated(units[i], 50); /* 1 + 50 * 2 */
+		if (parse_str(s, &limits, err) != CK_E_HOSTILE)
+			fail_msg("%s: not refused", units[i]);
+		free(s);
+		s = repeated(units[i], 49); /* 1 + 49 * 2 */
+		if (parse_str(s, &limits, err) != CK_OK)
+			fail_msg("%s: %s", units[i], err);
+		free(s);
+	}
+
+	/* By default the budget is one node per 8 bytes of the size limit:
+	 * 8 MiB of "<a/>" is refused, not built. */
+	size_t n = (CK_XML_DEFAULT_MAX_BYTES - 8) / 4;
+	s = repeated("<a/>", n);
+	assert_int_equal(parse_str(s, NULL, err), CK_E_HOSTILE);
+	assert_non_null(strstr(err, "nodes"));
+	free(s);
+	/* The spec's bank answer, its account repeated to nearly 8 MiB,
+	 * whitespace and all, is well within it. */
+	char *path = spec_example("bank-response.xml");
+	size_t len;
+	char *answer = ck_test_read_file(path, &len);
+	const char *from = strstr(answer, "<b:Acct>"), *to = strstr(answer, "</b:Acct>");
+	assert_non_null(from);
+	assert_non_null(to);
+	to += strlen("</b:Acct>\n    ");
+	size_t acct = (size_t)(to - from), head = (size_t)(to - answer), tail = len - head;
+	size_t copies = (CK_XML_DEFAULT_MAX_BYTES - len) / acct;
+	char *big = malloc(len + copies * acct + 1);
+	assert_non_null(big);
+	memcpy(big, answer, head);
+	for (size_t i = 0; i < copies; i++)
+		memcpy(big + head + i * acct, from, acct);
+	memcpy(big + head + copies * acct, answer + head, tail);
+	big[len + copies * acct] = '\0';
+	assert_true(strlen(big) > CK_XML_DEFAULT_MAX_BYTES - acct);
+	if (parse_str(big, NULL, err) != CK_OK)
+		fail_msg("a real answer of %zu bytes: %s", strlen(big), err);
+	free(big);
+	free(answer);
+	free(path);
 }
 
 /* ---- encodings ---------------------------------------------------------- */
@@ -728,6 +819,7 @@ main(void)
 	    cmocka_unit_test(entity_references_are_hostile),
 	    cmocka_unit_test(nesting_deeper_than_the_limit_is_hostile),
 	    cmocka_unit_test(oversize_input_is_refused),
+	    cmocka_unit_test(more_nodes_than_the_budget_is_hostile),
 	    cmocka_unit_test(gb18030_realestate_answer_decodes_to_utf8),
 	    cmocka_unit_test(gbk_bom_utf16_and_latin1_decode),
 	    cmocka_unit_test(invalid_bytes_are_encoding_errors),

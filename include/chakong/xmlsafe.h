@@ -10,9 +10,11 @@
  *   its declarations are acted on, so entity bombs and external entities
  *   never expand; a reference to any entity other than the five predefined
  *   ones (&amp; &lt; &gt; &apos; &quot;) is hostile too;
- * - input larger than limits->max_bytes is refused before parsing, and
- *   nesting deeper than limits->max_depth is refused as hostile while
- *   parsing;
+ * - input larger than limits->max_bytes is refused before parsing;
+ *   nesting deeper than limits->max_depth, and more nodes than
+ *   limits->max_nodes, are refused as hostile while parsing, so that the
+ *   tree a document costs is bounded whatever its shape (a tree node takes
+ *   about 130 bytes, a small element 4 bytes of input);
  * - the encoding named in the XML declaration is honoured (UTF-8, GB18030,
  *   GBK, ...; a UTF-8 byte order mark may precede the declaration, and a
  *   UTF-16 document is recognised by its byte order mark); text comes out of
@@ -49,20 +51,28 @@
 #define CK_XML_DEFAULT_MAX_BYTES ((size_t)8 << 20) /* common.md: 8 MiB */
 #define CK_XML_DEFAULT_MAX_DEPTH 64
 
+/* The default node budget: one node per this many bytes of max_bytes.
+ * Real answers hold about one node per 10 bytes, whitespace included. */
+#define CK_XML_BYTES_PER_NODE 8
+
 /* max_depth counts elements: the root alone is depth 1.  Values above
  * libxml2's own limit (256) act as 256, so that the refusal is always ours
- * (hostile) rather than libxml2's. */
+ * (hostile) rather than libxml2's.  max_nodes counts what the tree would
+ * hold: each element, attribute value (two: the attribute and its text),
+ * namespace declaration, run of text, CDATA section, comment and
+ * processing instruction. */
 struct ck_xml_limits {
 	size_t max_bytes;   /* 0 means CK_XML_DEFAULT_MAX_BYTES */
 	unsigned max_depth; /* 0 means CK_XML_DEFAULT_MAX_DEPTH */
+	size_t max_nodes;   /* 0 means max_bytes / CK_XML_BYTES_PER_NODE (at least 64) */
 };
 
 /*
  * Parses a document from memory.  limits may be NULL (defaults).
  * Returns CK_OK and *out, or:
  *   CK_E_TOOBIG   larger than max_bytes;
- *   CK_E_HOSTILE  a DOCTYPE, an entity declaration or reference, or nesting
- *                 deeper than max_depth;
+ *   CK_E_HOSTILE  a DOCTYPE, an entity declaration or reference, nesting
+ *                 deeper than max_depth, or more than max_nodes nodes;
  *   CK_E_ENCODING bytes invalid in the declared encoding, an encoding
  *                 this build cannot convert, or a byte order mark that
  *                 contradicts the declaration;
