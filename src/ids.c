@@ -431,10 +431,15 @@ is_blank_at(const char *s, size_t n)
 	return (n > 0 && ck_text_is_blank((char)s[0])) || starts_with(s, n, U_IDSP, U_LEN);
 }
 
+static bool is_cjk_ideograph(uint32_t cp);
+
 /* What is wrong with a court code (to be stored in bufsz bytes with its
- * NUL), or NULL when nothing is.  A court code
- * names the court ("苏1283", "最高法") and sits between ")" and 执, so
- * blanks, control characters and parentheses in it are typing errors. */
+ * NUL), or NULL when nothing is.  A court code names the court ("苏1283",
+ * "京01", "最高法") and sits between ")" and 执: Chinese characters,
+ * letters and digits.  Blanks, control characters and parentheses are
+ * typing errors named as such; anything else (a path separator, a dot,
+ * quotes, punctuation) is refused too, since the case number ends up in
+ * file names, requests and reports. */
 static const char *
 court_problem(const char *s, size_t n, size_t bufsz)
 {
@@ -449,7 +454,14 @@ court_problem(const char *s, size_t n, size_t bufsz)
 		if (c == '(' || c == ')' || starts_with(s + i, n - i, U_LPAREN, U_LEN) ||
 		    starts_with(s + i, n - i, U_RPAREN, U_LEN))
 			return "the court code must not contain parentheses";
-		i += char_len((const unsigned char *)s + i, n - i);
+		uint32_t cp = 0;
+		size_t k = ck_utf8_seq((const unsigned char *)s + i, n - i, &cp);
+		if (k == 0 ||
+		    !((cp < 0x80 && (is_digit((unsigned char)cp) || (cp >= 'A' && cp <= 'Z') ||
+		                     (cp >= 'a' && cp <= 'z'))) ||
+		      is_cjk_ideograph(cp)))
+			return "the court code must be chinese characters, letters and digits";
+		i += k;
 	}
 	if (n >= bufsz)
 		return "the court code is too long";

@@ -545,6 +545,8 @@ good_case_numbers(void **state)
 	    {IDSP " " IDSP "(2024)苏1283执1号 " IDSP "\r\n", "(2024)苏1283执1号", "苏1283", "执",
 	     "1", 2024},
 	    {"(2024)最高法执监1号", "(2024)最高法执监1号", "最高法", "执监", "1", 2024},
+	    {"(2022)兵0101执12号", "(2022)兵0101执12号", "兵0101", "执", "12", 2022},
+	    {"(2022)Ab9执12号", "(2022)Ab9执12号", "Ab9", "执", "12", 2022},
 	    {"(1949)苏1283执异0001号", "(1949)苏1283执异0001号", "苏1283", "执异", "0001", 1949},
 	    {"(2100)苏1283执复123456789012345678号", "(2100)苏1283执复123456789012345678号",
 	     "苏1283", "执复", "123456789012345678", 2100},
@@ -665,6 +667,25 @@ bad_case_numbers(void **state)
 	     "1283执1号",
 	     "the court code must not contain control characters"},
 	    {"(2024)(苏1283)执1号", "the court code must not contain parentheses"},
+	    /* Path separators, dots and SQL or shell punctuation: a case
+	     * number names files, requests and report rows. */
+	    {"(2024)../..执1号", "the court code must be chinese characters, letters and digits"},
+	    {"(2024)苏/1283执1号", "the court code must be chinese characters, letters and digits"},
+	    {"(2024)苏\\1283执1号",
+	     "the court code must be chinese characters, letters and digits"},
+	    {"(2024)..执1号", "the court code must be chinese characters, letters and digits"},
+	    {"(2024)苏1283';DROP TABLE cases;--执1号", "letters and digits"},
+	    {"(2024)苏1283\"执1号", "letters and digits"},
+	    {"(2024)苏1283$(id)执1号", "letters and digits"},
+	    {"(2024)苏\xe2\x80\xae"
+	     "1283执1号",
+	     "letters and digits"}, /* U+202E */
+	    {"(2024)苏\xc2\x85"
+	     "1283执1号",
+	     "letters and digits"}, /* U+0085 */
+	    {"(2024)苏\xef\xbc\x91"
+	     "283执1号",
+	     "letters and digits"}, /* a full-width 1 */
 	    {"(2024)苏1283执a1号", "the case type must be chinese characters"},
 	    {"(2024)苏1283执 恢1号", "the case type must not contain blanks"},
 	    {"(2024)苏1283执" FW_ONE "号", "the serial number is missing"},

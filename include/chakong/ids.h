@@ -94,14 +94,16 @@ struct ck_case_no {
 /*
  * Parses and normalises a case number (ASCII parentheses, no blanks).
  * Accepted: blanks (ASCII white space, U+3000) around it; "(" or "（"; a
- * 4-digit year 1949-2100; ")" or "）"; the court code = everything up to the
- * first 执 (non-empty, no blanks, parentheses or control characters, at most
- * 63 bytes); the case type = from that 执 up to the first ASCII digit
- * (Chinese characters only, at most 31 bytes); 1-18 ASCII digits; 号 and
- * nothing after it.  Returns CK_OK, CK_E_INVALID with a message naming what
- * is wrong ("case number ...: missing 号 at the end"; text that is not
- * well-formed UTF-8 or longer than 512 bytes is refused too) or
- * CK_E_USAGE for NULL arguments.  On failure *out is all zero.
+ * 4-digit year 1949-2100; ")" or "）"; the court code = everything up to
+ * the first 执 (non-empty, at most 63 bytes, Chinese characters and ASCII
+ * letters and digits only: no blanks, parentheses, control characters,
+ * path separators, dots or other punctuation); the case type = from that
+ * 执 up to the first ASCII digit (Chinese characters only, at most 31
+ * bytes); 1-18 ASCII digits; 号 and nothing after it.  Returns CK_OK,
+ * CK_E_INVALID with a message naming what is wrong ("case number ...:
+ * missing 号 at the end"; text that is not well-formed UTF-8 or longer
+ * than 512 bytes is refused too) or CK_E_USAGE for NULL arguments.  On
+ * failure *out is all zero.
  */
 int ck_ids_parse_case_no(const char *text, struct ck_case_no *out, char *err);
 
