@@ -41,16 +41,54 @@ const char *const ck_filing_csv_names[F_COUNT_] = {
     [F_TERMINATED_AT] = "terminated_at",
 };
 
+/*
+ * Makes a message safe to print: messages quote what the filing holds, and
+ * a filing may hold anything.  Control characters (C0, DEL, and C1 written
+ * as UTF-8) become '?', so that no escape sequence or line break reaches a
+ * terminal or a log; a character cut by truncation at the end is dropped.
+ */
+static void
+printable(char *s)
+{
+	unsigned char *r = (unsigned char *)s, *w = r;
+	while (*r) {
+		if (*r < 0x20 || *r == 0x7F) {
+			*w++ = '?';
+			r++;
+		} else if (r[0] == 0xC2 && r[1] >= 0x80 && r[1] <= 0x9F) {
+			*w++ = '?';
+			r += 2;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	/* The text is valid UTF-8 up to a possible cut: drop a lead byte
+	 * without all its continuation bytes. */
+	size_t n = (size_t)(w - (unsigned char *)s), back = 0;
+	while (back < n && back < 4 && (((unsigned char)s[n - 1 - back]) & 0xC0) == 0x80)
+		back++;
+	if (back < n) {
+		unsigned char lead = (unsigned char)s[n - 1 - back];
+		size_t want = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+		if (want > back)
+			s[n - 1 - back] = '\0';
+	}
+}
+
 void
 filing_problem(struct filing_ctx *fx, const char *where, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[1024], at[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	snprintf(at, sizeof at, "%s", where);
+	printable(msg);
+	printable(at);
 	if (fx->report != NULL)
-		fx->report(fx->report_ctx, where, msg);
+		fx->report(fx->report_ctx, at, msg);
 }
 
 /* ---- Text helpers ------------------------------------------------------- */
@@ -102,7 +140,8 @@ utf8_chars(const char *s)
 }
 
 /* Checks a free-text field: present, not too long, no control characters
- * (line breaks and tabs, which RFC 4180 quoting allows, are kept). */
+ * (C0, DEL, C1; line breaks and tabs, which RFC 4180 quoting allows, are
+ * kept and stored as they are). */
 static int
 check_text(struct filing_ctx *fx, const char *where, enum filing_field f, const char *value)
 {
@@ -111,12 +150,16 @@ check_text(struct filing_ctx *fx, const char *where, enum filing_field f, const 
 		filing_problem(fx, where, "%s is missing", name);
 		return 1;
 	}
-	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
-		if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7F) {
-			filing_problem(fx, where, "%s contains a control character (code %u)", name,
-			               *p);
-			return 1;
-		}
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		unsigned code = *p;
+		if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+			code = p[1]; /* U+0080..U+009F */
+		else if ((code >= 0x20 || code == '\t' || code == '\n' || code == '\r') &&
+		         code != 0x7F)
+			continue;
+		filing_problem(fx, where, "%s contains a control character (code %u)", name, code);
+		return 1;
+	}
 	if (utf8_chars(value) > CK_FILING_MAX_NAME_CHARS) {
 		filing_problem(fx, where, "%s is longer than %d characters", name,
 		               CK_FILING_MAX_NAME_CHARS);

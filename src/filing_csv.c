@@ -46,8 +46,10 @@ struct csv_import {
 	struct filing_ctx *fx;
 	long line;        /* physical line being fed, 1-based */
 	long record_line; /* line on which the current record started */
-	/* fields of the record being read */
+	/* fields of the record being read; has_nul[i] when field i held a NUL
+	 * byte (C strings would silently cut it there) */
 	char **fields;
+	unsigned char *has_nul;
 	size_t n_fields, cap_fields;
 	/* header: column index of each field, or -1 */
 	int have_header;
@@ -81,11 +83,15 @@ on_field(void *text, size_t len, void *data)
 	if (ci->n_fields == ci->cap_fields) {
 		size_t cap = ci->cap_fields ? ci->cap_fields * 2 : 16;
 		char **grown = realloc(ci->fields, cap * sizeof *grown);
-		if (grown == NULL) {
+		if (grown != NULL)
+			ci->fields = grown;
+		unsigned char *grown_nul = realloc(ci->has_nul, cap);
+		if (grown_nul != NULL)
+			ci->has_nul = grown_nul;
+		if (grown == NULL || grown_nul == NULL) {
 			give_up(ci, CK_E_NOMEM, "out of memory");
 			return;
 		}
-		ci->fields = grown;
 		ci->cap_fields = cap;
 	}
 	char *copy = filing_trimmed(ci->fx, text ? text : "", text ? len : 0);
@@ -93,6 +99,7 @@ on_field(void *text, size_t len, void *data)
 		give_up(ci, CK_E_NOMEM, "out of memory");
 		return;
 	}
+	ci->has_nul[ci->n_fields] = text != NULL && memchr(text, '\0', len) != NULL;
 	ci->fields[ci->n_fields++] = copy;
 }
 
@@ -103,7 +110,8 @@ read_header(struct csv_import *ci)
 		ci->column[f] = -1;
 	for (size_t i = 0; i < ci->n_fields; i++) {
 		for (int f = 0; f < F_COUNT_; f++) {
-			if (strcasecmp(ci->fields[i], ck_filing_csv_names[f]) != 0)
+			if (ci->has_nul[i] ||
+			    strcasecmp(ci->fields[i], ck_filing_csv_names[f]) != 0)
 				continue;
 			if (ci->column[f] >= 0) {
 				char what[128];
@@ -214,7 +222,16 @@ read_row(struct csv_import *ci)
 	*r = (struct row){.line = ci->record_line, .next = -1};
 	char where[512];
 	snprintf(where, sizeof where, "%s:%ld", fx->name, r->line);
-	int problems = filing_check_case(fx, where, raw, &r->rec);
+	int problems = 0;
+	for (int f = 0; f < F_COUNT_; f++) {
+		int c = ci->column[f];
+		if (c >= 0 && (size_t)c < ci->n_fields && ci->has_nul[c]) {
+			filing_problem(fx, where, "%s contains a control character (code 0)",
+			               ck_filing_csv_names[f]);
+			problems++;
+		}
+	}
+	problems += filing_check_case(fx, where, raw, &r->rec);
 	problems += filing_check_debtor(fx, where, raw[F_DEBTOR_KIND], raw[F_DEBTOR_NAME],
 	                                raw[F_DEBTOR_ID], &r->debtor);
 	r->bad = problems > 0;
@@ -357,6 +374,7 @@ filing_import_csv(struct filing_ctx *fx, const char *text, size_t len, char *err
 	}
 	free(debtors);
 	free(ci.fields);
+	free(ci.has_nul);
 	free(ci.rows);
 	free(ci.groups);
 	free(ci.slots);
