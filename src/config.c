@@ -207,14 +207,19 @@ check_url(const char *where, long line, char *url, char *err)
 	return CK_OK;
 }
 
-/* Refuses a secret file that group or others may read or write. */
+/* Refuses a secret file that group or others may read or write: the file
+ * open as fd when fd >= 0 (so that what is checked is what is read), else
+ * the file at path. */
 static int
-check_private(const char *where, long line, const char *field, const char *path, char *err)
+check_private(const char *where, long line, const char *field, const char *path, int fd, char *err)
 {
 	struct stat sb;
-	if (stat(path, &sb) != 0)
+	if ((fd >= 0 ? fstat(fd, &sb) : stat(path, &sb)) != 0)
 		return ck_fail(err, CK_E_IO, "%s:%ld: %s %s: %s", where, line, field, path,
 		               strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return ck_fail(err, CK_E_INVALID, "%s:%ld: %s %s is not a regular file", where,
+		               line, field, path);
 	if (sb.st_mode & 077)
 		return ck_fail(err, CK_E_INVALID,
 		               "%s:%ld: %s %s is readable by others (mode %04o): "
@@ -227,13 +232,15 @@ check_private(const char *where, long line, const char *field, const char *path,
 static int
 read_token(const char *where, long line, struct ck_inst_config *c, char *err)
 {
-	int rc = check_private(where, line, "TokenFile", c->token, err);
-	if (rc != CK_OK)
-		return rc;
-	int fd = open(c->token, O_RDONLY | O_CLOEXEC);
+	int fd = open(c->token, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return ck_fail(err, CK_E_IO, "%s:%ld: TokenFile %s: %s", where, line, c->token,
 		               strerror(errno));
+	int rc = check_private(where, line, "TokenFile", c->token, fd, err);
+	if (rc != CK_OK) {
+		close(fd);
+		return rc;
+	}
 	char buf[SECRET_MAX + 1];
 	ssize_t n = read(fd, buf, SECRET_MAX + 1);
 	close(fd);
@@ -291,7 +298,7 @@ read_institution(const char *where, const xmlNode *n, const struct ck_inst_confi
 		             "%s:%ld: ClientCert and ClientKey go together (institution %s)", where,
 		             line, c->id);
 	if (rc == CK_OK && c->client_key != NULL)
-		rc = check_private(where, line, "ClientKey", c->client_key, err);
+		rc = check_private(where, line, "ClientKey", c->client_key, -1, err);
 	if (rc == CK_OK && c->ca_bundle != NULL && access(c->ca_bundle, R_OK) != 0)
 		rc = ck_fail(err, CK_E_IO, "%s:%ld: CaBundle %s: %s", where, line, c->ca_bundle,
 		             strerror(errno));

@@ -196,17 +196,46 @@ load_store_id(struct ck_store *st, char *err)
 	return ck_fail(err, CK_E_STORE, "store %s: cannot read its id", st->path);
 }
 
+/* Makes an open file private (0600) if group or others may touch it. */
+static int
+tighten(int fd, const char *path, char *err)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) != 0)
+		return ck_fail(err, CK_E_IO, "cannot stat store %s: %s", path, strerror(errno));
+	if ((sb.st_mode & 077) != 0 && fchmod(fd, 0600) != 0)
+		return ck_fail(err, CK_E_IO,
+		               "store %s is readable by others (mode %04o) and cannot be made "
+		               "private: %s",
+		               path, (unsigned)(sb.st_mode & 07777), strerror(errno));
+	return CK_OK;
+}
+
 /* Creates the file with mode 0600 before SQLite sees it: SQLite would use
  * 0644 (less the umask), and its -wal and -shm files copy the mode of the
- * database file. */
+ * database file.  A store (or a -wal or -shm file left by a crash) that
+ * someone made readable by others is made private again: it holds
+ * personal data. */
 static int
 create_private(const char *path, char *err)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return ck_fail(err, CK_E_IO, "cannot open store %s: %s", path, strerror(errno));
+	int rc = tighten(fd, path, err);
 	close(fd);
-	return CK_OK;
+	static const char *const suffixes[] = {"-wal", "-shm"};
+	for (size_t i = 0; rc == CK_OK && i < 2; i++) {
+		char side[4096];
+		if ((size_t)snprintf(side, sizeof side, "%s%s", path, suffixes[i]) >= sizeof side)
+			break;
+		fd = open(side, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* none yet: SQLite creates it with the store's mode */
+		rc = tighten(fd, side, err);
+		close(fd);
+	}
+	return rc;
 }
 
 int

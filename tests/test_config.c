@@ -218,6 +218,44 @@ client_keys_must_be_private(void **state)
 	free(key);
 }
 
+/* A token file readable by group or by others in any way is refused,
+ * never quoted; one that is no regular file is refused at once (a FIFO
+ * would block the load for ever); a key only its owner may read is fine. */
+static void
+token_files_must_be_private_regular_files(void **state)
+{
+	struct fixture *f = *state;
+	char *token = ck_test_path(f->dir, "token");
+	ck_test_write_file(token, "s3cret-token\n", 13);
+	char inst[2048];
+	snprintf(inst, sizeof inst,
+	         "<Institution id=\"a\" kind=\"bank\"><Name>n</Name><BaseUrl>https://x</BaseUrl>"
+	         "<TokenFile>%s</TokenFile></Institution>",
+	         token);
+	static const mode_t loose[] = {0640, 0604, 0620, 0602, 0660, 0644};
+	struct ck_config *cfg;
+	for (size_t i = 0; i < sizeof loose / sizeof loose[0]; i++) {
+		chmod(token, loose[i]);
+		assert_int_equal(load(f, "", inst, &cfg), CK_E_INVALID);
+		char want[64];
+		snprintf(want, sizeof want, "readable by others (mode %04o)", (unsigned)loose[i]);
+		if (strstr(f->err, want) == NULL || strstr(f->err, "TokenFile") == NULL)
+			fail_msg("mode %04o: %s", (unsigned)loose[i], f->err);
+		assert_null(strstr(f->err, "s3cret"));
+	}
+	chmod(token, 0400);
+	if (load(f, "", inst, &cfg) != CK_OK)
+		fail_msg("%s", f->err);
+	assert_string_equal(cfg->insts[0].token, "s3cret-token");
+	ck_config_free(cfg);
+	unlink(token);
+	assert_int_equal(mkfifo(token, 0600), 0);
+	assert_int_equal(load(f, "", inst, &cfg), CK_E_INVALID);
+	assert_non_null(strstr(f->err, "not a regular file"));
+	unlink(token);
+	free(token);
+}
+
 int
 main(void)
 {
@@ -227,6 +265,7 @@ main(void)
 	    T(refusals_name_line_and_field),
 	    T(token_files_must_be_private),
 	    T(client_keys_must_be_private),
+	    T(token_files_must_be_private_regular_files),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

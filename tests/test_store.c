@@ -100,6 +100,55 @@ new_store_is_private_and_current(void **state)
 	assert_int_equal(ck_store_integrity_check(f->st, NULL), CK_OK);
 }
 
+/* A store someone made readable by others (copied, restored from a
+ * backup), and the -wal and -shm files beside it, are made private again
+ * when opened; so is everything a store writes under a permissive umask. */
+static void
+loose_store_is_made_private(void **state)
+{
+	(void)state;
+	char *dir = ck_test_tmpdir();
+	char *db = ck_test_path(dir, "loose.db");
+	char *wal = ck_test_path(dir, "loose.db-wal");
+	char *shm = ck_test_path(dir, "loose.db-shm");
+	mode_t old = umask(0);
+	struct ck_store *st;
+	assert_int_equal(ck_store_open(db, &st, NULL), CK_OK);
+	struct ck_case_rec c = sample_case();
+	struct ck_import_outcome out;
+	assert_int_equal(ck_store_import_case(st, &c, &zhang, 1, "t", 1, &out, NULL), CK_OK);
+	char *files[] = {db, wal, shm};
+	struct stat sb;
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(stat(files[i], &sb), 0);
+		if ((sb.st_mode & 0777) != 0600)
+			fail_msg("%s: mode %04o under umask 0", files[i],
+			         (unsigned)sb.st_mode & 0777);
+	}
+	ck_store_close(st);
+	assert_int_equal(chmod(db, 0644), 0);
+	/* As a crash would leave them (closing removed them). */
+	ck_test_write_file(wal, "", 0);
+	ck_test_write_file(shm, "", 0);
+	assert_int_equal(chmod(wal, 0666), 0);
+	assert_int_equal(chmod(shm, 0640), 0);
+	assert_int_equal(ck_store_open(db, &st, NULL), CK_OK);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(stat(files[i], &sb), 0);
+		if ((sb.st_mode & 0777) != 0600)
+			fail_msg("%s: mode %04o after opening", files[i],
+			         (unsigned)sb.st_mode & 0777);
+	}
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM cases"), 1);
+	ck_store_close(st);
+	umask(old);
+	ck_test_rmtree(dir);
+	free(db);
+	free(wal);
+	free(shm);
+	free(dir);
+}
+
 static void
 empty_file_is_migrated(void **state)
 {
@@ -336,6 +385,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(new_store_is_private_and_current, setup, teardown),
+	    cmocka_unit_test(loose_store_is_made_private),
 	    cmocka_unit_test(empty_file_is_migrated),
 	    cmocka_unit_test(newer_version_is_refused_untouched),
 	    cmocka_unit_test_setup_teardown(import_create_unchanged_update, setup, teardown),
