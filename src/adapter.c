@@ -7,8 +7,10 @@
  */
 #include "chakong/adapter.h"
 #include "chakong/error.h"
+#include "textenc.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,9 +215,6 @@ ck_outcome_fail(struct ck_outcome *out, enum ck_outcome_type type, const char *r
 	va_start(ap, fmt);
 	vsnprintf(out->detail, sizeof out->detail, fmt, ap);
 	va_end(ap);
-	for (char *p = out->detail; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
 	/* vsnprintf may have cut the detail inside a UTF-8 sequence
 	 * (institutions' texts are Chinese): drop the broken tail so that the
 	 * detail stays text. */
@@ -228,6 +227,30 @@ ck_outcome_fail(struct ck_outcome *out, enum ck_outcome_type type, const char *r
 		if (n - (i - 1) < need)
 			out->detail[i - 1] = '\0';
 	}
+	/* The detail is stored, logged and shown, and often quotes what an
+	 * institution sent: it stays one line of printable UTF-8.  Line ends
+	 * and tabs become spaces; other controls (C0, DEL, C1) and bytes that
+	 * are not UTF-8 become '?'. */
+	unsigned char *r = (unsigned char *)out->detail, *w = r;
+	size_t left = strlen(out->detail);
+	while (left > 0) {
+		uint32_t cp = 0;
+		size_t k = ck_utf8_seq(r, left, &cp);
+		if (k == 0) {
+			*w++ = '?';
+			k = 1;
+		} else if (cp == '\n' || cp == '\r' || cp == '\t') {
+			*w++ = ' ';
+		} else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+			*w++ = '?';
+		} else {
+			memmove(w, r, k);
+			w += k;
+		}
+		r += k;
+		left -= k;
+	}
+	*w = '\0';
 }
 
 void *

@@ -190,6 +190,23 @@ outcomes_own_their_records(void **state)
 	assert_int_equal(ck_kind_parse("boat"), -1);
 }
 
+/* A detail quotes what the institution sent (a schema error names the
+ * namespace or the value): it reaches the store, the logs and a terminal
+ * as one line of printable UTF-8, whatever the answer held.  Found by
+ * fuzz_socialsec (testdata/fuzz/socialsec/). */
+static void
+details_are_one_printable_line(void **state)
+{
+	(void)state;
+	struct ck_outcome out;
+	ck_outcome_init(&out);
+	ck_outcome_fail(&out, CK_OUTCOME_FAILED, "MALFORMED", "%s",
+	                "urn:chak\x7fng \x1b[2Jred\x1b]0;title\x07 \xc2\x85next\tcol\r\n"
+	                "\xff\xfe bad \xe5\xbc 张三");
+	assert_string_equal(out.detail, "urn:chak?ng ?[2Jred?]0;title? ?next col  ?? bad ?? 张三");
+	ck_outcome_release(&out);
+}
+
 int
 main(void)
 {
@@ -200,6 +217,7 @@ main(void)
 	    cmocka_unit_test(loading_prunes_unknown_and_refuses_hostile),
 	    cmocka_unit_test(requests_carry_the_common_headers),
 	    cmocka_unit_test(outcomes_own_their_records),
+	    cmocka_unit_test(details_are_one_printable_line),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
