@@ -267,6 +267,12 @@ build_institutions(struct hostile_run *h)
 	in->route.then_body = "<?xml version=\"1.0\"?><!DOCTYPE JudicialResult [<!ENTITY b "
 	                      "\"bbbbbbbbbbbbbbbb\">]><JudicialResult xmlns=\"urn:chakong:ec:1\">"
 	                      "<RequestId>{RID}</RequestId>&b;</JudicialResult>";
+	/* A ticket that would turn the poll into a request elsewhere. */
+	in = add(h, "si-dot-ticket", "socialsec", "failed", "MALFORMED");
+	in->route.mode = HS_BODY;
+	in->route.status = 202;
+	in->route.body = "<Accepted xmlns=\"urn:chakong:si:1\"><RequestId>{RID}</RequestId>"
+	                 "<Ticket>..</Ticket><PollAfter>1</PollAfter></Accepted>";
 	/* Accepted, then a hostile result at the poll. */
 	in = add(h, "si-poll", "socialsec", "failed", "HOSTILE");
 	in->route.mode = HS_BODY;
@@ -527,6 +533,17 @@ hostile_check_outcomes(struct hostile_run *h)
 			    in->want);
 			assert_int_equal(of(h, in->id, cond), 0);
 		}
+	}
+	/* Nothing an answer said sent a request elsewhere: every request went
+	 * to its institution's own paths, none with a dot segment. */
+	for (const char *p = hs_paths(h->server); *p; p = strchr(p, '\n') + 1) {
+		size_t n = strcspn(p, "\n");
+		if (memmem(p, n, "/../", 4) != NULL || memmem(p, n, "/./", 3) != NULL ||
+		    (n >= 3 && memcmp(p + n - 3, "/..", 3) == 0))
+			fail_msg("a request went to %.*s", (int)n, p);
+		if (strncmp(p, "/si-dot-ticket/", 15) == 0 &&
+		    strncmp(p, "/si-dot-ticket/si/v1/inquiries\n", 31) != 0)
+			fail_msg("a request went to %.*s", (int)n, p);
 	}
 	/* The trickle was cut by the total timeout on every attempt. */
 	assert_int_equal(of(h, "bank-trickle",

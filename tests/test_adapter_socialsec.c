@@ -310,6 +310,50 @@ poll_gets_the_escaped_ticket(void **state)
 	ck_http_request_release(&rq);
 }
 
+/* A ticket "." or ".." would be a dot segment of the poll's path, which
+ * the HTTP client resolves: GET /si/v1/inquiries/.. goes to /si/v1/.  Such
+ * an answer is malformed; a ticket merely holding dots is polled, escaped.
+ * Found by fuzz_socialsec's rule on request paths. */
+static void
+dot_tickets_are_refused(void **state)
+{
+	struct ck_xsd_set *xsd = *state;
+	struct ck_outcome out;
+	ck_outcome_init(&out);
+	static const char *const dots[] = {".", ".."};
+	for (size_t i = 0; i < 2; i++) {
+		char body[512];
+		snprintf(
+		    body, sizeof body,
+		    "<Accepted xmlns=\"urn:chakong:si:1\"><RequestId>q-000001-si-r0</RequestId>"
+		    "<Ticket>%s</Ticket><PollAfter>1</PollAfter></Accepted>",
+		    dots[i]);
+		struct ck_query_input in = query();
+		assert_int_equal(answer(xsd, &in, 202, body, MAX_RECS, &out), CK_OUTCOME_FAILED);
+		assert_failed(&out, "MALFORMED");
+		assert_non_null(strstr(out.detail, "cannot be polled"));
+		assert_null(out.ticket);
+		snprintf(body, sizeof body,
+		         "<Pending xmlns=\"urn:chakong:si:1\"><Ticket>%s</Ticket>"
+		         "<PollAfter>1</PollAfter></Pending>",
+		         dots[i]);
+		assert_int_equal(answer(xsd, &in, 202, body, MAX_RECS, &out), CK_OUTCOME_FAILED);
+		assert_failed(&out, "MALFORMED");
+	}
+	const char body[] = "<Accepted xmlns=\"urn:chakong:si:1\"><RequestId>q-000001-si-r0"
+	                    "</RequestId><Ticket>...</Ticket></Accepted>";
+	struct ck_query_input in = query();
+	assert_int_equal(answer(xsd, &in, 202, body, MAX_RECS, &out), CK_OUTCOME_TICKET);
+	assert_string_equal(out.ticket, "...");
+	in = poll_query();
+	in.ticket = "...";
+	struct ck_http_request rq;
+	assert_int_equal(si->build_poll(&in, NULL, &rq, NULL), CK_OK);
+	assert_string_equal(rq.path, "/si/v1/inquiries/...");
+	ck_http_request_release(&rq);
+	ck_outcome_release(&out);
+}
+
 /* ---- The spec's examples (normative) ------------------------------------ */
 
 static void
@@ -840,6 +884,7 @@ main(void)
 	    cmocka_unit_test(submit_escapes_values),
 	    cmocka_unit_test(submit_refuses_organisations_and_gaps),
 	    cmocka_unit_test(poll_gets_the_escaped_ticket),
+	    cmocka_unit_test(dot_tickets_are_refused),
 	    cmocka_unit_test(spec_examples),
 	    cmocka_unit_test(recorded_answers),
 	    cmocka_unit_test(default_namespace_pension_and_states),

@@ -224,6 +224,22 @@ poll_after(const xmlNode *root, int *seconds)
 	return CK_OK;
 }
 
+/* A ticket becomes one segment of the poll's path.  Every byte of it is
+ * escaped there, but "." and ".." would still be dot segments, which HTTP
+ * clients and servers resolve: the poll would go to another resource.  1
+ * when the ticket can be polled; else frees it and marks the outcome. */
+static int
+pollable(char **ticket, struct ck_outcome *out)
+{
+	if (strcmp(*ticket, ".") != 0 && strcmp(*ticket, "..") != 0)
+		return 1;
+	ck_outcome_fail(out, CK_OUTCOME_FAILED, "MALFORMED",
+	                "ticket \"%s\" cannot be polled: it is no path segment", *ticket);
+	free(*ticket);
+	*ticket = NULL;
+	return 0;
+}
+
 /* <Accepted>: the ticket to poll, after PollAfter seconds. */
 static int
 read_accepted(const xmlNode *root, const struct ck_query_input *in, struct ck_outcome *out)
@@ -232,8 +248,9 @@ read_accepted(const xmlNode *root, const struct ck_query_input *in, struct ck_ou
 	if (!same_request(root, in, out, &rc))
 		return rc;
 	rc = required_text(root, "Ticket", &out->ticket);
-	if (rc == CK_OK)
-		rc = poll_after(root, &out->poll_after_s);
+	if (rc != CK_OK || !pollable(&out->ticket, out))
+		return rc;
+	rc = poll_after(root, &out->poll_after_s);
 	if (rc == CK_OK)
 		out->type = CK_OUTCOME_TICKET;
 	return rc;
@@ -253,6 +270,8 @@ read_pending(const xmlNode *root, const struct ck_query_input *in, int poll, str
 		ck_outcome_fail(out, CK_OUTCOME_FAILED, "MALFORMED", "answer to another ticket");
 		return CK_OK;
 	}
+	if (!pollable(&ticket, out))
+		return CK_OK;
 	out->ticket = ticket;
 	rc = poll_after(root, &out->poll_after_s);
 	if (rc == CK_OK)
