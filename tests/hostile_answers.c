@@ -243,6 +243,10 @@ build_institutions(struct hostile_run *h)
 	/* About someone else. */
 	body(add(h, "bank-other", "bank", "failed", "WRONG_SUBJECT"),
 	     replaced(h, bank, HOSTILE_SUBJECT, OTHER));
+	body(add(h, "bdc-other", "realestate", "failed", "WRONG_SUBJECT"),
+	     replaced(h, bdc, HOSTILE_SUBJECT, OTHER));
+	body(add(h, "jd-other", "ecommerce", "failed", "WRONG_SUBJECT"),
+	     replaced(h, page1, HOSTILE_SUBJECT, OTHER));
 	/* SOAP: a hostile envelope, and hostile documents inside a good one. */
 	body(add(h, "trff-envelope-doctype", "vehicle", "failed", "HOSTILE"),
 	     replaced(h, soap(h, vehicle_inner(h, "", HOSTILE_SUBJECT, "苏M12345")),
