@@ -456,6 +456,7 @@ hostile_run_engine(struct hostile_run *h, int valgrind, struct rusage *ru)
 	}
 	int st;
 	assert_int_equal(wait4(pid, &st, 0, ru), pid);
+	h->under_valgrind = valgrind;
 	int status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	if (status != 0 && status != 1) {
 		char *text = ck_test_read_file(err, NULL);
@@ -515,18 +516,14 @@ hostile_check_outcomes(struct hostile_run *h)
 			         all, in->state, in->want, hostile_sql_int(h, sql));
 		}
 		/* Nothing of a refused answer is an asset or a lead. */
-		if (!answered) {
-			assert_int_equal(
-			    of(h, in->id,
-			       "EXISTS (SELECT 1 FROM assets a WHERE a.query_id = q.id) OR"
-			       " EXISTS (SELECT 1 FROM leads l WHERE l.query_id = q.id)"),
-			    0);
-		} else if (strcmp(in->want, "FOUND") == 0) {
-			assert_int_equal(
-			    of(h, in->id,
-			       "NOT EXISTS (SELECT 1 FROM assets a WHERE a.query_id = q.id)"),
-			    0);
-		}
+		if (!answered && of(h, in->id,
+		                    "EXISTS (SELECT 1 FROM assets a WHERE a.query_id = q.id) OR"
+		                    " EXISTS (SELECT 1 FROM leads l WHERE l.query_id = q.id)") != 0)
+			fail_msg("%s: a refused answer left records", in->id);
+		if (strcmp(in->want, "FOUND") == 0 &&
+		    of(h, in->id, "NOT EXISTS (SELECT 1 FROM assets a WHERE a.query_id = q.id)") !=
+		        0)
+			fail_msg("%s: a good answer left no records", in->id);
 		/* A refused body is kept for audit, marked with its reason. */
 		if (strcmp(in->want, "HOSTILE") == 0 || strcmp(in->want, "MALFORMED") == 0 ||
 		    strcmp(in->want, "WRONG_SUBJECT") == 0) {
@@ -535,7 +532,9 @@ hostile_check_outcomes(struct hostile_run *h)
 			    "NOT EXISTS (SELECT 1 FROM raw_answers r WHERE r.query_id = q.id AND"
 			    " r.rejected = 1 AND r.reject_reason = '%s')",
 			    in->want);
-			assert_int_equal(of(h, in->id, cond), 0);
+			if (of(h, in->id, cond) != 0)
+				fail_msg("%s: a refused answer was not kept, marked %s", in->id,
+				         in->want);
 		}
 	}
 	/* Nothing an answer said sent a request elsewhere: every request went
@@ -549,11 +548,18 @@ hostile_check_outcomes(struct hostile_run *h)
 		    strncmp(p, "/si-dot-ticket/si/v1/inquiries\n", 31) != 0)
 			fail_msg("a request went to %.*s", (int)n, p);
 	}
-	/* The trickle was cut by the total timeout on every attempt. */
-	assert_int_equal(of(h, "bank-trickle",
-	                    "EXISTS (SELECT 1 FROM attempts t WHERE t.query_id = q.id AND"
-	                    " (t.error_class IS NOT 'TIMEOUT' OR t.duration_ms > 10000))"),
-	                 0);
+	/* The trickle was cut by the total timeout on every attempt (in about
+	 * that time, but under valgrind, where parsing the 8 MiB answers holds
+	 * the event loop for seconds). */
+	char sql[512];
+	snprintf(sql, sizeof sql,
+	         "SELECT count(*) FROM attempts t JOIN queries q ON q.id = t.query_id WHERE"
+	         " q.institution_id = 'bank-trickle' AND (t.error_class IS NOT 'TIMEOUT' OR"
+	         " t.duration_ms > %lld)",
+	         h->under_valgrind ? 3600000LL : (long long)h->size.total_timeout_ms + 5000);
+	long long slow = hostile_sql_int(h, sql);
+	if (slow != 0)
+		fail_msg("%lld attempts at bank-trickle did not end in a timeout in time", slow);
 }
 
 void

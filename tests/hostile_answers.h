@@ -49,6 +49,7 @@ struct hostile_run {
 	char **owned; /* bodies built for the routes */
 	size_t n_owned;
 	struct hostile_size size;
+	int under_valgrind; /* the last run was under valgrind: slow */
 };
 
 #define HOSTILE_SUBJECT "320102198001011238"
