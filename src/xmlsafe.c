@@ -32,6 +32,7 @@
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xmlschemas.h>
+#include <libxml/xmlschemastypes.h>
 
 /*
  * The options every parse uses.  Deliberately absent: XML_PARSE_NOENT,
@@ -855,6 +856,11 @@ ck_xsd_set_new(struct ck_xsd_set **out, char *err)
 		return ck_fail(err, CK_E_NOMEM, "out of memory creating a schema set");
 	}
 	xmlInitParser();
+	/* libxml2 builds its table of built-in schema types when the first
+	 * schema is compiled, without a lock: threads compiling their first
+	 * schemas together would each build one.  Build it here, in the thread
+	 * that makes the set, before any other thread can use it. */
+	xmlSchemaInitTypes();
 	*out = set;
 	return CK_OK;
 }

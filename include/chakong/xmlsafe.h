@@ -36,7 +36,9 @@
  * Threads: nothing here keeps global state of its own; a document, and a
  * struct ck_xsd_set, serve one thread at a time.  libxml2 itself must be
  * initialised (xmlInitParser(), which this module also calls) from the main
- * thread before threads share it.
+ * thread before threads share it; ck_xsd_set_new() also initialises its
+ * built-in schema types, so make the sets before starting the threads that
+ * use them.
  *
  * Ownership: documents returned by ck_xml_parse*() belong to the caller and
  * are freed with xmlFreeDoc(); strings returned by ck_xml_text(),
