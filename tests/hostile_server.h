@@ -21,17 +21,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* How a route answers. */
 enum hs_mode {
-	HS_BODY = 0,    /* status, headers and body, Content-Length set */
-	HS_HUGE,        /* body, then filler up to `size` bytes, Content-Length: size */
-	HS_HUGE_CHUNKED /* the same in chunked encoding, no length announced */
-	,
-	HS_TRICKLE, /* headers promising `size` bytes, then one byte every `tick_ms`, for ever */
-	HS_HEADERS  /* headers, one of them `size` bytes long, then body */
+	/* status, headers and body, with its Content-Length */
+	HS_BODY = 0,
+	/* body, then filler up to `size` bytes, with Content-Length: size */
+	HS_HUGE,
+	/* the same in chunked encoding, no length announced */
+	HS_HUGE_CHUNKED,
+	/* headers promising `size` bytes, body, then a byte every `tick_ms`,
+	 * for ever */
+	HS_TRICKLE,
+	/* headers, one of them `size` bytes long, then body */
+	HS_HEADERS
 };
 
 struct hs_route {
-	const char *prefix; /* "/bank-doctype/": the institution's base path */
+	const char *prefix; /* "/bank-huge/": the institution's base path */
 	enum hs_mode mode;
 	int status;               /* 0 means 200 */
 	const char *content_type; /* NULL means "application/xml; charset=utf-8" */
