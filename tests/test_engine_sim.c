@@ -8,17 +8,12 @@
  * and their status letters; wallets and funds; employers, pensions, cards,
  * addresses and spending).  Then the same with transient faults: the
  * answers converge to the same truth and the simulator saw exactly one
- * RequestId per query.
+ * RequestId per query.  Runs killed with SIGKILL are test_crash.c's.
  */
 #include "enginetest.h"
 #include "chakong/error.h"
 
-#include <fcntl.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #define SEED     20241
 #define SUBJECTS 400
@@ -195,54 +190,6 @@ tickets_survive_runs_and_expiry(void **state)
 	ck_et_stop(&f);
 }
 
-/* The engine killed with SIGKILL in the middle of runs, again and again,
- * then run to the end: nothing lost, nothing sent under a new RequestId,
- * the store intact and equal to the truth. */
-static void
-killed_runs_converge(void **state)
-{
-	(void)state;
-	struct ck_et f;
-	start_with(&f, 0, NULL, 0, 60);
-	for (size_t i = 0; i < f.world->n_instances; i++) {
-		f.world->instances[i].behaviour.latency = SIM_LAT_FIXED;
-		f.world->instances[i].behaviour.latency_ms = 40;
-	}
-	char db_opt[4200], config_opt[4200];
-	snprintf(db_opt, sizeof db_opt, "--db=%s", f.db);
-	snprintf(config_opt, sizeof config_opt, "--config=%s", f.config);
-	/* The same clock as run_once(), so that due times agree. */
-	char *argv[] = {CK_CHAKONG_BIN, db_opt,   "--now=@1709600000", "run",
-	                config_opt,     "--wait", "--quiet",           NULL};
-	int kills = 0;
-	for (int round = 0; round < 8; round++) {
-		pid_t pid = fork();
-		assert_true(pid >= 0);
-		if (pid == 0) {
-			int null = open("/dev/null", O_WRONLY);
-			dup2(null, 1);
-			dup2(null, 2);
-			execv(argv[0], argv);
-			_exit(127);
-		}
-		struct timespec ts = {0, (150 + 97 * round % 400) * 1000000L};
-		nanosleep(&ts, NULL);
-		kills += kill(pid, SIGKILL) == 0;
-		int st;
-		waitpid(pid, &st, 0);
-	}
-	assert_true(kills >= 8);
-	struct ck_run_stats stats;
-	ck_et_run(&f, 1, &stats);
-	assert_int_equal(ck_store_integrity_check(f.st, NULL), CK_OK);
-	assert_int_equal(ck_et_sql(&f, "SELECT count(*) FROM queries WHERE state NOT IN"
-	                               " ('answered', 'not_applicable')"),
-	                 0);
-	ck_et_compare_with_truth(&f);
-	ck_et_one_request_id_per_query(&f);
-	ck_et_stop(&f);
-}
-
 int
 main(void)
 {
@@ -251,7 +198,6 @@ main(void)
 	    cmocka_unit_test(faults_converge_to_the_same_truth),
 	    cmocka_unit_test(permanent_faults_fail_with_their_reason),
 	    cmocka_unit_test(tickets_survive_runs_and_expiry),
-	    cmocka_unit_test(killed_runs_converge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
