@@ -98,6 +98,7 @@ struct transfer {
 	void *state; /* the adapter's, while the query is in flight */
 	/* the response */
 	int64_t started_ms, started_mono;
+	int sends; /* requests libcurl sent for this exchange (see on_send) */
 	struct ck_buf body;
 	int too_big;
 	char content_type[128];
@@ -217,6 +218,21 @@ on_header(char *line, size_t size, size_t n, void *ctx)
 	return len;
 }
 
+/* Called before each request libcurl sends.  Besides ours, libcurl sends a
+ * request again by itself, at once, when a reused connection closes before
+ * any answer: the institution saw both, so both are recorded. */
+static int
+on_send(void *ctx, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+	(void)primary_ip;
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	struct transfer *t = ctx;
+	t->sends++;
+	return CURL_PREREQFUNC_OK;
+}
+
 static struct ck_query_input
 query_input(const struct transfer *t)
 {
@@ -283,6 +299,9 @@ start_transfer(struct transfer *t, char *err)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_send);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, t);
+	t->sends = 0;
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)cfg->total_timeout_ms);
 	/* Peer verification is always on (common.md), whatever libcurl's
@@ -650,12 +669,44 @@ transport_outcome(const struct transfer *t, CURLcode code, struct ck_outcome *o,
 	ck_outcome_fail(o, CK_OUTCOME_RETRY, *error_class, "%s", what);
 }
 
+/* Records the requests libcurl sent again by itself in this exchange
+ * (on_send): each is a failed attempt, without an answer. */
+static int
+record_resends(struct transfer *t)
+{
+	struct run *r = t->run;
+	int64_t now = now_s(r);
+	for (; t->sends > 1; t->sends--) {
+		struct ck_attempt_rec a = {
+		    .kind = t->type == CK_REQUEST_SUBMIT ? "submit"
+		            : t->type == CK_REQUEST_POLL ? "poll"
+		                                         : "page",
+		    .started_ms = t->started_ms,
+		    .duration_ms = 0,
+		    .error_class = "TRANSPORT",
+		    .detail = "the connection closed before any answer; libcurl sent the request "
+		              "again at once",
+		};
+		int rc =
+		    ck_store_finish(r->st, t->query_id, &a, NULL, NULL, now,
+		                    now + t->inst->cfg->total_timeout_ms / 1000 * 2 + 60, r->err);
+		if (rc != CK_OK)
+			return rc;
+		t->failures++;
+	}
+	return CK_OK;
+}
+
 /* A transfer is done: interpret, store, and either go on or let it go. */
 static void
 on_done(struct transfer *t, CURLcode code)
 {
 	struct run *r = t->run;
 	curl_multi_remove_handle(r->multi, t->easy);
+	if (record_resends(t) != CK_OK) {
+		r->failed = CK_E_STORE;
+		return;
+	}
 	struct ck_outcome o;
 	ck_outcome_init(&o);
 	long status = 0;
@@ -876,6 +927,8 @@ abandon_in_flight(struct run *r)
 		struct transfer *t = r->transfers;
 		r->transfers = t->next;
 		curl_multi_remove_handle(r->multi, t->easy);
+		if (record_resends(t) != CK_OK)
+			r->failed = CK_E_STORE;
 		struct ck_attempt_rec a = {.kind = kinds[t->type],
 		                           .started_ms = t->started_ms,
 		                           .duration_ms = mono_ms() - t->started_mono,

@@ -52,7 +52,7 @@ recorded_as(int fault, int http_status, const char *error_class)
 	case SIM_FAULT_BOMB: return http_status == 200;
 	case SIM_FAULT_WRONG_SUBJECT: return http_status == 200 || http_status == 202;
 	default: /* none: an answer, a ticket or a page */
-		return (http_status == 200 || http_status == 202) && error_class == NULL;
+		return (http_status == 200 || http_status == 202) && ec[0] == '\0';
 	}
 }
 
