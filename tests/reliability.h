@@ -151,6 +151,7 @@ struct ck_isolation_params {
 	int repetitions;     /* measurements of each setting; the best counts */
 	unsigned latency_ms; /* fixed, at every institution */
 	unsigned max_in_flight;
+	unsigned total_timeout_ms; /* of every institution, the stalled one's included */
 };
 
 struct ck_isolation_figures {
