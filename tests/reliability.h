@@ -111,7 +111,8 @@ struct ck_fault_figures {
 	long long injected[SIM_FAULT_COUNT_];  /* faults met by the engine, by class */
 	long long failed_by[SIM_FAULT_COUNT_]; /* queries failed for good, by class */
 	long long unsent;                      /* left for the next run (credentials refused) */
-	int64_t elapsed_ms, bound_ms;
+	int64_t elapsed_ms, bound_ms;          /* summed over runs by ck_fault_figures_add() */
+	double worst_share;                    /* the largest elapsed / bound of a run */
 };
 
 /* Checks every query of the store against the faults the simulator chose
