@@ -376,7 +376,8 @@ measure_once(const struct ck_isolation_params *p, int stalled)
 	char db_opt[4200], config_opt[4200];
 	snprintf(db_opt, sizeof db_opt, "--db=%s", f.db);
 	snprintf(config_opt, sizeof config_opt, "--config=%s", f.config);
-	char *argv[] = {CK_CHAKONG_BIN, db_opt, "run", config_opt, "--wait", "--quiet", NULL};
+	char *argv[] = {CK_CHAKONG_BIN, db_opt,    "run",          config_opt,
+	                "--wait",       "--quiet", "--no-reports", NULL};
 	char count_all[256], count_open[256];
 	snprintf(count_all, sizeof count_all,
 	         "SELECT count(*) FROM queries WHERE institution_id != '%s'", p->stalled);

@@ -42,6 +42,11 @@ struct ck_kill_opts {
 	int64_t deadline_ms;  /* the whole loop must end within this */
 	int expect_status;    /* the exit status of the start that finishes */
 	const char *log_path; /* standard error of every start is appended here */
+	/* When now_slot > 0, argv[now_slot] becomes "--now=@T" at each start,
+	 * T = now_base + the whole seconds since the loop began: the clock
+	 * goes on across starts as a real one does. */
+	int now_slot;
+	int64_t now_base;
 	/* Called after each kill (the program dead, nothing running); may be NULL. */
 	void (*after_kill)(void *ctx, int kills);
 	void *ctx;
@@ -55,7 +60,7 @@ struct ck_kill_stats {
 
 /* Runs argv (argv[0] a path) again and again, each start killed at a
  * random moment, until a start finishes by itself first. */
-void ck_kill_loop(char *const argv[], const struct ck_kill_opts *opts, struct ck_kill_stats *out);
+void ck_kill_loop(char **argv, const struct ck_kill_opts *opts, struct ck_kill_stats *out);
 
 /* ---- Crash scenarios ------------------------------------------------------------ */
 
@@ -65,6 +70,7 @@ struct ck_crash_params {
 	size_t subjects, cases;
 	int min_kills;
 	size_t min_queries;         /* the store must hold at least this many queries */
+	int min_report_kills;       /* kills of runs writing the reports */
 	unsigned latency_median_ms; /* lognormal, sigma 0.5, at every institution */
 	int transient_faults;       /* also a few 500, 503 and resets */
 	int64_t deadline_ms;
@@ -77,14 +83,26 @@ struct ck_crash_figures {
 	long long ref_requests; /* the same for the uninterrupted run */
 	int64_t reference_ms;   /* the uninterrupted run */
 	struct ck_kill_stats kill;
+	int run_mid_report_kills; /* of which the run was writing its reports */
 	int integrity_checks;
+	int report_files;                 /* written by each run (HTML and JSON per case) */
+	int64_t report_write_ms;          /* a run writing them all, uninterrupted */
+	struct ck_kill_stats report_kill; /* kills of runs writing them all */
+	int report_mid_kills;             /* kills after which the reports were half written */
 };
 
 /* `chakong run --wait` killed at random moments until it finishes, against
- * a simulator with latency and asynchronous social insurance; then: the
- * store intact, every query settled and equal to the truth, one RequestId
- * per query at the simulator, one audit row per answer, and the findings
- * equal to those of an uninterrupted run of the same cases. */
+ * a simulator with latency and asynchronous social insurance, the clock
+ * going on across starts; after every kill the store is intact and no
+ * report file is cut short; at the end: every query settled and equal to
+ * the truth, one RequestId per query at the simulator, one audit row per
+ * answer, the findings equal to those of an uninterrupted run of the same
+ * cases, every report file the report of the finished store (none stale)
+ * and the JSON reports, built at the same time, the uninterrupted run's
+ * byte for byte.  Then runs writing every report of a finished store are
+ * killed while writing (at least min_report_kills times): no report is
+ * ever cut short, and the run that finishes leaves the reference's files
+ * and no temporary. */
 void ck_crash_runs(const struct ck_crash_params *p, struct ck_crash_figures *out);
 
 struct ck_import_figures {

@@ -4,8 +4,10 @@
  * runs of over 5 000 queries each against the simulator (latency,
  * asynchronous social insurance; the third with transient faults too),
  * `chakong run` killed with SIGKILL at random moments at least 20 times
- * per run, each run with its own seeds; then `chakong import` of a filing
- * of 100 000 cases killed at least 20 times.
+ * per run, each run with its own seeds, and its reports compared with an
+ * uninterrupted run's, then runs writing those reports killed at least 20
+ * times; then `chakong import` of a filing of 100 000 cases killed at least
+ * 20 times.
  *
  * CK_CRASH_SEED=N sets the first kill seed (the others follow it).
  */
@@ -24,6 +26,7 @@ runs_of_5000_queries_killed_20_times(void **state)
 		    .subjects = 1000,
 		    .cases = 470,
 		    .min_kills = 20,
+		    .min_report_kills = 20,
 		    .min_queries = 5000,
 		    .latency_median_ms = 25,
 		    .transient_faults = i == 2,
@@ -41,7 +44,14 @@ runs_of_5000_queries_killed_20_times(void **state)
 		    fig.kill.starts, (long long)fig.kill.shortest_ms,
 		    (long long)fig.kill.longest_ms, fig.integrity_checks, fig.requests, fig.repeats,
 		    fig.ref_requests, (long long)fig.kill.elapsed_ms, (long long)fig.reference_ms);
+		print_message("  reports: %d files, written in %lld ms; %d kills of their writing "
+		              "in %d starts (%d with the reports half written, %d more of runs "
+		              "writing theirs)\n",
+		              fig.report_files, (long long)fig.report_write_ms,
+		              fig.report_kill.kills, fig.report_kill.starts, fig.report_mid_kills,
+		              fig.run_mid_report_kills);
 		assert_true(fig.kill.kills >= 20);
+		assert_true(fig.report_kill.kills >= 20);
 		assert_true(fig.queries >= 5000);
 		total_kills += fig.kill.kills;
 	}
