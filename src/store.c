@@ -301,6 +301,7 @@ ck_store_close(struct ck_store *st)
 		sqlite3_finalize(st->stmts[i].stmt);
 	if (st->run_lock >= 0)
 		close(st->run_lock); /* releases the lock */
+	ck_store_release_deflate(st);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -366,12 +367,26 @@ ck_store_lock_runs(struct ck_store *st, char *err)
 
 /* ---- Transactions and batches ----------------------------------------- */
 
+/* Transaction control runs several times per query in a run: prepared once
+ * like every other statement, not parsed again at each use. */
+static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_SAVEPOINT[] = "SAVEPOINT ck_unit";
+static const char SQL_RELEASE[] = "RELEASE ck_unit";
+
+static int
+control(struct ck_store *st, const char *sql, char *err)
+{
+	sqlite3_stmt *s = ck_store_stmt(st, sql, err);
+	return s ? ck_store_step_done(st, s, err, sql) : CK_E_STORE;
+}
+
 int
 ck_store_begin_batch(struct ck_store *st, char *err)
 {
 	if (st->in_batch)
 		return ck_fail(err, CK_E_USAGE, "store %s: a batch is already open", st->path);
-	int rc = ck_store_exec(st, "BEGIN IMMEDIATE", err);
+	int rc = control(st, SQL_BEGIN, err);
 	if (rc == CK_OK)
 		st->in_batch = 1;
 	return rc;
@@ -383,7 +398,7 @@ ck_store_commit_batch(struct ck_store *st, char *err)
 	if (!st->in_batch)
 		return ck_fail(err, CK_E_USAGE, "store %s: no batch is open", st->path);
 	st->in_batch = 0;
-	int rc = ck_store_exec(st, "COMMIT", err);
+	int rc = control(st, SQL_COMMIT, err);
 	if (rc != CK_OK)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
@@ -393,14 +408,14 @@ ck_store_commit_batch(struct ck_store *st, char *err)
 int
 ck_store_unit_begin(struct ck_store *st, char *err)
 {
-	return ck_store_exec(st, st->in_batch ? "SAVEPOINT ck_unit" : "BEGIN IMMEDIATE", err);
+	return control(st, st->in_batch ? SQL_SAVEPOINT : SQL_BEGIN, err);
 }
 
 int
 ck_store_unit_end(struct ck_store *st, int rc, char *err)
 {
 	if (rc == CK_OK) {
-		rc = ck_store_exec(st, st->in_batch ? "RELEASE ck_unit" : "COMMIT", err);
+		rc = control(st, st->in_batch ? SQL_RELEASE : SQL_COMMIT, err);
 		if (rc == CK_OK)
 			return CK_OK;
 	}

@@ -14,6 +14,7 @@
 #include "store_internal.h"
 
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,6 +422,52 @@ sha256_hex(const void *data, size_t len, char hex[65])
 	return CK_OK;
 }
 
+/* The output buffer is kept for the next answer unless an unusually large
+ * one made it grow past this. */
+#define ZBUF_KEEP ((size_t)1 << 20)
+
+void
+ck_store_release_deflate(struct ck_store *st)
+{
+	if (st->zs_ready)
+		deflateEnd(&st->zs);
+	st->zs_ready = 0;
+	free(st->zbuf);
+	st->zbuf = NULL;
+	st->zbuf_cap = 0;
+}
+
+/* Compresses body into st->zbuf as a zlib stream (level 6: the bytes
+ * compress2() would write), reusing the store's deflate stream. */
+static int
+deflate_body(struct ck_store *st, const void *body, size_t len, size_t *packed_len)
+{
+	if (!st->zs_ready) {
+		memset(&st->zs, 0, sizeof st->zs);
+		if (deflateInit(&st->zs, 6) != Z_OK)
+			return CK_E_NOMEM;
+		st->zs_ready = 1;
+	} else if (deflateReset(&st->zs) != Z_OK) {
+		return CK_E_IO;
+	}
+	size_t bound = deflateBound(&st->zs, (uLong)len);
+	if (bound > st->zbuf_cap) {
+		unsigned char *grown = realloc(st->zbuf, bound);
+		if (grown == NULL)
+			return CK_E_NOMEM;
+		st->zbuf = grown;
+		st->zbuf_cap = bound;
+	}
+	st->zs.next_in = (Bytef *)(uintptr_t)body; /* zlib does not write through it */
+	st->zs.avail_in = (uInt)len;
+	st->zs.next_out = st->zbuf;
+	st->zs.avail_out = (uInt)bound;
+	if (deflate(&st->zs, Z_FINISH) != Z_STREAM_END)
+		return CK_E_IO;
+	*packed_len = (size_t)st->zs.total_out;
+	return CK_OK;
+}
+
 static int
 insert_raw(struct ck_store *st, int64_t query_id, int64_t attempt_id, const struct ck_raw_rec *r,
            int64_t now, int64_t *raw_id, char *err)
@@ -428,14 +475,11 @@ insert_raw(struct ck_store *st, int64_t query_id, int64_t attempt_id, const stru
 	char hex[65];
 	if (sha256_hex(r->body, r->len, hex) != CK_OK)
 		return ck_fail(err, CK_E_IO, "cannot hash a raw answer");
-	uLongf packed_len = compressBound((uLong)r->len);
-	unsigned char *packed = malloc(packed_len ? packed_len : 1);
-	if (packed == NULL)
-		return ck_fail(err, CK_E_NOMEM, "out of memory compressing a raw answer");
-	if (compress2(packed, &packed_len, r->body, (uLong)r->len, 6) != Z_OK) {
-		free(packed);
-		return ck_fail(err, CK_E_IO, "cannot compress a raw answer");
-	}
+	size_t packed_len = 0;
+	int zrc = deflate_body(st, r->body, r->len, &packed_len);
+	if (zrc != CK_OK)
+		return ck_fail(err, zrc, "cannot compress a raw answer of %zu bytes", r->len);
+	const unsigned char *packed = st->zbuf;
 	int rc = CK_E_STORE;
 	sqlite3_stmt *s = ck_store_stmt(st, SQL_RAW, err);
 	if (s != NULL) {
@@ -451,7 +495,11 @@ insert_raw(struct ck_store *st, int64_t query_id, int64_t attempt_id, const stru
 		rc = ck_store_step_done(st, s, err, "keeping a raw answer");
 		*raw_id = sqlite3_last_insert_rowid(st->db);
 	}
-	free(packed);
+	if (st->zbuf_cap > ZBUF_KEEP) {
+		free(st->zbuf);
+		st->zbuf = NULL;
+		st->zbuf_cap = 0;
+	}
 	return rc;
 }
 
