@@ -254,12 +254,15 @@ ck_store_recover_leases(struct ck_store *st, int64_t now, int all, int *recovere
 	return rc;
 }
 
+/* The state test is written as the partial index queries_claim writes it
+ * (schema version 2), so that SQLite claims through that index. */
 static const char SQL_DUE[] =
     "SELECT q.id, q.request_id, q.round, q.state, q.ticket, q.attempts, q.deadline,"
     " ifnull(q.submitted_at, 0), c.case_no, c.court_code, c.court_name, c.officer,"
     " d.kind, d.name, d.id_no, q.failures"
     " FROM queries q JOIN cases c ON c.id = q.case_id JOIN debtors d ON d.id = q.debtor_id"
-    " WHERE q.institution_id = ?1 AND q.state IN ('planned','retry','waiting')"
+    " WHERE q.institution_id = ?1"
+    " AND (q.state = 'planned' OR q.state = 'retry' OR q.state = 'waiting')"
     " AND q.due_at <= ?2 AND (?4 = 0 OR q.debtor_id = ?4)"
     " ORDER BY q.deadline, q.id LIMIT ?3";
 
@@ -349,7 +352,7 @@ static const char SQL_MOVE[] =
     " ticket = ?6, due_at = ifnull(?7, due_at), attempts = attempts + 1, lease_until = NULL,"
     " failures = failures + (?2 = 'retry' AND NOT ?10),"
     " submitted_at = CASE WHEN ?8 THEN ifnull(submitted_at, ?9) ELSE submitted_at END,"
-    " finished_at = CASE WHEN ?2 IN ('answered', 'failed', 'not_applicable') THEN ?9 END,"
+    " finished_at = CASE WHEN ?11 THEN ?9 END,"
     " updated_at = ?9 WHERE id = ?1 AND state = 'in_flight'";
 
 static const char SQL_WHO[] = "SELECT c.case_no, c.officer, d.id_no, q.institution_id,"
@@ -644,6 +647,11 @@ move_query(struct ck_store *st, int64_t query_id, const struct ck_query_result *
 	sqlite3_bind_int(s, 8, r->accepted != 0);
 	sqlite3_bind_int64(s, 9, now);
 	sqlite3_bind_int(s, 10, r->aborted != 0);
+	/* Terminal or not is bound rather than written as `?2 IN (...)`: SQLite
+	 * builds a temporary table for each such list at every execution. */
+	sqlite3_bind_int(s, 11,
+	                 r->state == CK_Q_ANSWERED || r->state == CK_Q_FAILED ||
+	                     r->state == CK_Q_NOT_APPLICABLE);
 	int rc = ck_store_step_done(st, s, err, "moving a query");
 	if (rc == CK_OK && sqlite3_changes(st->db) != 1)
 		rc = ck_fail(err, CK_E_STORE, "store %s: query %lld is no longer in flight",
