@@ -873,12 +873,13 @@ resume_delayed(struct run *r, int64_t cap)
  * retry planned) is stored atomically in a savepoint of its own, inside a
  * store transaction that the loop commits once GROUP_QUERIES steps are in
  * it or GROUP_MS after it opened, and before the loop waits with nothing in
- * flight.  A commit per step (two per query) cost more than the rest of the
- * engine together; grouped, the pages that consecutive queries share are
- * written once per group.  A run killed in the middle loses the steps of
- * the open group only: their queries are still planned, or in flight on
- * the next run, and are asked again under the same RequestIds, which the
- * institutions answer from their record (common.md).
+ * flight.  With a commit per step (two per query), the pages that
+ * consecutive queries share (the queries table and its indexes, the
+ * attempts, the audit trail) were written again at every commit; grouped,
+ * they are written once per group.  A run killed in the middle loses the
+ * steps of the open group only: their queries are still planned, or in
+ * flight on the next run, and are asked again under the same RequestIds,
+ * which the institutions answer from their record (common.md).
  */
 static int
 group_open(struct run *r)
