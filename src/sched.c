@@ -1130,6 +1130,10 @@ ck_sched_run(struct ck_store *st, const struct ck_config *cfg, struct ck_xsd_set
 		curl_multi_poll(r.multi, NULL, 0, (int)wait_ms, NULL);
 		curl_multi_perform(r.multi, &running);
 		if (opts->progress != NULL && mono_ms() - last_progress >= 500) {
+			/* The caller may read the store (run writes the reports of
+			 * cases just completed): what it reads is committed. */
+			if (group_commit(&r) != CK_OK)
+				break;
 			int n = 0;
 			for (struct transfer *t = r.transfers; t != NULL; t = t->next)
 				n++;
