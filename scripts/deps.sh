@@ -5,7 +5,8 @@
 # libFuzzer, valgrind), which CI does not.
 
 CK_PACKAGES="build-essential cmake pkg-config libcurl4-openssl-dev libxml2-dev
-libsqlite3-dev zlib1g-dev libssl-dev libcsv-dev libcmocka-dev libmicrohttpd-dev libgnutls28-dev openssl bsdutils clang-format tidy python3"
+libsqlite3-dev zlib1g-dev libssl-dev libcsv-dev libcmocka-dev libmicrohttpd-dev libgnutls28-dev openssl bsdutils clang-format tidy python3
+curl time"
 
 # The long suites only (scripts/test-long, scripts/fuzz).
 CK_LONG_PACKAGES="clang valgrind"

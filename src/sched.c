@@ -25,6 +25,11 @@
 /* How long an institution with nothing due is left alone before asking the
  * store again. */
 #define IDLE_RECHECK_MS 1000
+/* Group commit: what the loop stores is committed once this many queries
+ * have moved, or this long after the first of them, whichever comes first
+ * (and whenever the loop is about to wait with nothing in flight). */
+#define GROUP_QUERIES 256
+#define GROUP_MS      50
 
 /* ---- Time and randomness --------------------------------------------------- */
 
@@ -124,6 +129,13 @@ struct run {
 	uint64_t rng;
 	char *err;
 	int failed; /* a store error: stop */
+	/* the open group of stored steps (see turn()) */
+	int grouping;
+	int64_t group_since_ms;
+	int group_queries;
+	/* easy handles of finished transfers, reset, for the next ones */
+	CURL **idle_easy;
+	size_t n_idle_easy, cap_idle_easy;
 };
 
 static int64_t
@@ -150,11 +162,33 @@ about_inst(const struct inst_rt *in)
 	return (struct ck_log_about){.institution = in->cfg->id};
 }
 
+/* An easy handle for a new transfer: a finished transfer's, or a new one.
+ * Each handle carries buffers of tens of KiB that libcurl allocates and
+ * frees with it: reusing them keeps that off every query. */
+static CURL *
+take_easy(struct run *r)
+{
+	if (r->n_idle_easy > 0)
+		return r->idle_easy[--r->n_idle_easy];
+	return curl_easy_init();
+}
+
+static void
+give_easy(struct run *r, CURL *e)
+{
+	if (r->n_idle_easy < r->cap_idle_easy) {
+		curl_easy_reset(e);
+		r->idle_easy[r->n_idle_easy++] = e;
+	} else {
+		curl_easy_cleanup(e);
+	}
+}
+
 static void
 free_transfer(struct transfer *t)
 {
 	if (t->easy != NULL)
-		curl_easy_cleanup(t->easy);
+		give_easy(t->run, t->easy);
 	curl_slist_free_all(t->headers);
 	ck_http_request_release(&t->rq);
 	if (t->state != NULL)
@@ -263,7 +297,7 @@ start_transfer(struct transfer *t, char *err)
 	if (rc != CK_OK)
 		return rc;
 	if (t->easy == NULL)
-		t->easy = curl_easy_init();
+		t->easy = take_easy(t->run);
 	else
 		curl_easy_reset(t->easy);
 	curl_slist_free_all(t->headers);
@@ -821,6 +855,7 @@ fill(struct run *r, struct inst_rt *in)
 	}
 	if (claimed == 0)
 		in->idle_until_ms = now_ms + IDLE_RECHECK_MS;
+	r->group_queries += claimed;
 	while (r->claimed != NULL) {
 		struct transfer *t = r->claimed;
 		r->claimed = t->next;
@@ -882,6 +917,87 @@ resume_delayed(struct run *r, int64_t cap)
 		}
 	}
 	return next;
+}
+
+/*
+ * Group commit.  Each step a query takes (claimed, answered, a page read, a
+ * retry planned) is stored atomically in a savepoint of its own, inside a
+ * store transaction that the loop commits once GROUP_QUERIES steps are in
+ * it or GROUP_MS after it opened, and before the loop waits with nothing in
+ * flight.  With a commit per step (two per query), the pages that
+ * consecutive queries share (the queries table and its indexes, the
+ * attempts, the audit trail) were written again at every commit; grouped,
+ * they are written once per group.  A run killed in the middle loses the
+ * steps of the open group only: their queries are still planned, or in
+ * flight on the next run, and are asked again under the same RequestIds,
+ * which the institutions answer from their record (common.md).
+ */
+static int
+group_open(struct run *r)
+{
+	if (r->grouping)
+		return CK_OK;
+	if (ck_store_begin_batch(r->st, r->err) != CK_OK) {
+		r->failed = CK_E_STORE;
+		return CK_E_STORE;
+	}
+	r->grouping = 1;
+	r->group_since_ms = mono_ms();
+	r->group_queries = 0;
+	return CK_OK;
+}
+
+static int
+group_commit(struct run *r)
+{
+	if (!r->grouping)
+		return CK_OK;
+	r->grouping = 0;
+	/* After a failure, keep its message rather than the commit's. */
+	char why[CK_ERR_SIZE] = "";
+	if (ck_store_commit_batch(r->st, r->failed ? why : r->err) != CK_OK) {
+		r->failed = CK_E_STORE;
+		return CK_E_STORE;
+	}
+	return CK_OK;
+}
+
+/*
+ * One turn of the loop's bookkeeping: stores what libcurl has finished,
+ * claims what each institution may take now and restarts the pages whose
+ * backoff is over, inside the open group, and commits the group when it is
+ * due.  *wait_ms (the longest the loop may then wait) is shortened to the
+ * next delayed page and to the group's commit.
+ */
+static int
+turn(struct run *r, int over, int64_t *wait_ms)
+{
+	if (group_open(r) != CK_OK)
+		return CK_E_STORE;
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(r->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		struct transfer *t;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		on_done(t, msg->data.result);
+		r->group_queries++;
+	}
+	if (!over) {
+		for (size_t i = 0; i < r->n_insts && !r->failed; i++)
+			fill(r, &r->insts[i]);
+		*wait_ms = resume_delayed(r, *wait_ms);
+	}
+	int64_t open_ms = mono_ms() - r->group_since_ms;
+	if (r->failed || r->group_queries >= GROUP_QUERIES || open_ms >= GROUP_MS ||
+	    (r->transfers == NULL && r->delayed == NULL)) {
+		if (group_commit(r) != CK_OK)
+			return CK_E_STORE;
+	} else if (*wait_ms > GROUP_MS - open_ms) {
+		*wait_ms = GROUP_MS - open_ms;
+	}
+	return r->failed ? r->failed : CK_OK;
 }
 
 /* Nothing in flight: is there anything due soon enough to wait for? */
@@ -994,6 +1110,11 @@ setup(struct run *r, const struct ck_clock *clock, struct ck_plan_stats *ps)
 		n++;
 	}
 	r->n_insts = n;
+	for (size_t i = 0; i < n; i++)
+		r->cap_idle_easy += r->insts[i].cfg->max_in_flight;
+	r->idle_easy = calloc(r->cap_idle_easy ? r->cap_idle_easy : 1, sizeof *r->idle_easy);
+	if (r->idle_easy == NULL)
+		r->cap_idle_easy = 0; /* no reuse: each transfer makes its own handle */
 	int recovered = 0;
 	int rc = ck_store_lock_runs(r->st, r->err);
 	if (rc == CK_OK)
@@ -1039,9 +1160,13 @@ ck_sched_run(struct ck_store *st, const struct ck_config *cfg, struct ck_xsd_set
 	int64_t end_mono =
 	    opts->max_time_s > 0 ? r.start_mono + opts->max_time_s * 1000 : INT64_MAX;
 	while (rc == CK_OK && !r.failed) {
-		if (mono_ms() >= end_mono) {
-			/* Work is left (or the loop would have ended): what is in
-			 * flight is abandoned below, to be sent again next run. */
+		/* Past the time limit, what has finished is still stored; then
+		 * what is in flight is abandoned below, to be sent again next run. */
+		int over = mono_ms() >= end_mono;
+		int64_t wait_ms = 100;
+		if (turn(&r, over, &wait_ms) != CK_OK)
+			break;
+		if (over) {
 			stats->max_time_reached = 1;
 			ck_logf(
 			    opts->log, CK_LOG_INFO, NULL,
@@ -1050,9 +1175,6 @@ ck_sched_run(struct ck_store *st, const struct ck_config *cfg, struct ck_xsd_set
 			    (long long)opts->max_time_s);
 			break;
 		}
-		for (size_t i = 0; i < r.n_insts && !r.failed; i++)
-			fill(&r, &r.insts[i]);
-		int64_t wait_ms = resume_delayed(&r, 100);
 		if (r.transfers == NULL && r.delayed == NULL && !worth_waiting(&r, &wait_ms))
 			break;
 		if (wait_ms > end_mono - mono_ms())
@@ -1060,16 +1182,11 @@ ck_sched_run(struct ck_store *st, const struct ck_config *cfg, struct ck_xsd_set
 		int running;
 		curl_multi_poll(r.multi, NULL, 0, (int)wait_ms, NULL);
 		curl_multi_perform(r.multi, &running);
-		CURLMsg *msg;
-		int left;
-		while ((msg = curl_multi_info_read(r.multi, &left)) != NULL) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			struct transfer *t;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-			on_done(t, msg->data.result);
-		}
 		if (opts->progress != NULL && mono_ms() - last_progress >= 500) {
+			/* The caller may read the store (run writes the reports of
+			 * cases just completed): what it reads is committed. */
+			if (group_commit(&r) != CK_OK)
+				break;
 			int n = 0;
 			for (struct transfer *t = r.transfers; t != NULL; t = t->next)
 				n++;
@@ -1078,6 +1195,7 @@ ck_sched_run(struct ck_store *st, const struct ck_config *cfg, struct ck_xsd_set
 			last_progress = mono_ms();
 		}
 	}
+	group_commit(&r);
 	abandon_in_flight(&r);
 	if (rc == CK_OK && r.failed)
 		rc = r.failed;
@@ -1089,6 +1207,9 @@ ck_sched_run(struct ck_store *st, const struct ck_config *cfg, struct ck_xsd_set
 	stats->in_flight = 0;
 	if (rc == CK_OK)
 		log_summary(&r);
+	while (r.n_idle_easy > 0)
+		curl_easy_cleanup(r.idle_easy[--r.n_idle_easy]);
+	free(r.idle_easy);
 	if (r.multi != NULL)
 		curl_multi_cleanup(r.multi);
 	free(r.insts);

@@ -122,13 +122,21 @@ user_version(struct ck_store *st, int *version, char *err)
 	return CK_OK;
 }
 
+/* Migrates the file forward; *ran is set when a migration was applied (the
+ * connection then holds the definitions it read before, see
+ * ck_store_open). */
 static int
-migrate(struct ck_store *st, char *err)
+migrate(struct ck_store *st, int *ran, char *err)
 {
+	*ran = 0;
 	int version;
 	int rc = user_version(st, &version, err);
 	if (rc != CK_OK)
 		return rc;
+	/* Version 2 rewrites definitions in sqlite_schema, which a connection
+	 * in defensive mode (a build may default to it) refuses. */
+	if (version < ck_store_migration_count)
+		sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 0, (int *)NULL);
 	while (version < ck_store_migration_count) {
 		char bump[64];
 		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", version + 1);
@@ -153,6 +161,7 @@ migrate(struct ck_store *st, char *err)
 		rc = ck_store_exec(st, "COMMIT", err);
 		if (rc != CK_OK)
 			return rc;
+		*ran = 1;
 		rc = user_version(st, &version, err);
 		if (rc != CK_OK)
 			return rc;
@@ -238,6 +247,25 @@ create_private(const char *path, char *err)
 	return rc;
 }
 
+static int
+connect(struct ck_store *st, char *err)
+{
+	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK)
+		return ck_fail(err, CK_E_STORE, "cannot open store %s: %s", st->path,
+		               st->db ? sqlite3_errmsg(st->db) : "out of memory");
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 10000);
+	return CK_OK;
+}
+
+/* The connection's settings (the journal mode lives in the file). */
+static int
+settings(struct ck_store *st, char *err)
+{
+	return ck_store_exec(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", err);
+}
+
 int
 ck_store_open(const char *path, struct ck_store **out, char *err)
 {
@@ -252,14 +280,9 @@ ck_store_open(const char *path, struct ck_store **out, char *err)
 		free(st);
 		return ck_fail(err, CK_E_NOMEM, "out of memory opening store %s", path);
 	}
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		rc = ck_fail(err, CK_E_STORE, "cannot open store %s: %s", path,
-		             st->db ? sqlite3_errmsg(st->db) : "out of memory");
+	rc = connect(st, err);
+	if (rc != CK_OK)
 		goto fail;
-	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, 10000);
 	/* A file from a newer chakong is refused before anything (even the
 	 * journal mode, which lives in the file header) is written to it. */
 	int version;
@@ -277,10 +300,19 @@ ck_store_open(const char *path, struct ck_store **out, char *err)
 	 * lost step is redone idempotently (same RequestId). */
 	rc = ck_store_exec(st, "PRAGMA journal_mode = WAL", err);
 	if (rc == CK_OK)
-		rc =
-		    ck_store_exec(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", err);
+		rc = settings(st, err);
+	int migrated = 0;
 	if (rc == CK_OK)
-		rc = migrate(st, err);
+		rc = migrate(st, &migrated, err);
+	/* A migration that rewrote definitions in place leaves this connection
+	 * with the ones it had parsed: a new connection reads the new ones. */
+	if (rc == CK_OK && migrated) {
+		sqlite3_close(st->db);
+		st->db = NULL;
+		rc = connect(st, err);
+		if (rc == CK_OK)
+			rc = settings(st, err);
+	}
 	if (rc == CK_OK)
 		rc = load_store_id(st, err);
 	if (rc != CK_OK)
@@ -301,6 +333,7 @@ ck_store_close(struct ck_store *st)
 		sqlite3_finalize(st->stmts[i].stmt);
 	if (st->run_lock >= 0)
 		close(st->run_lock); /* releases the lock */
+	ck_store_release_deflate(st);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -366,14 +399,42 @@ ck_store_lock_runs(struct ck_store *st, char *err)
 
 /* ---- Transactions and batches ----------------------------------------- */
 
+/* Transaction control runs several times per query in a run: prepared once
+ * like every other statement, not parsed again at each use. */
+static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_COMMIT[] = "COMMIT";
+/* A batch holds many small units, each a savepoint whose first write to a
+ * page copies the page into the sub-journal.  Kept in memory, that is a
+ * copy; left to SQLite's default, the sub-journal spills to a temporary
+ * file past 64 KiB and every later copy in the batch becomes two writes
+ * to it (a run spent more time in those writes than in anything else).  A
+ * unit touches tens of pages, so memory stays small; statements outside
+ * batches (planning a whole round at once) keep the default. */
+static const char SQL_JOURNALS_IN_MEMORY[] = "PRAGMA temp_store = MEMORY";
+static const char SQL_JOURNALS_DEFAULT[] = "PRAGMA temp_store = DEFAULT";
+static const char SQL_SAVEPOINT[] = "SAVEPOINT ck_unit";
+static const char SQL_RELEASE[] = "RELEASE ck_unit";
+
+static int
+control(struct ck_store *st, const char *sql, char *err)
+{
+	sqlite3_stmt *s = ck_store_stmt(st, sql, err);
+	return s ? ck_store_step_done(st, s, err, sql) : CK_E_STORE;
+}
+
 int
 ck_store_begin_batch(struct ck_store *st, char *err)
 {
 	if (st->in_batch)
 		return ck_fail(err, CK_E_USAGE, "store %s: a batch is already open", st->path);
-	int rc = ck_store_exec(st, "BEGIN IMMEDIATE", err);
+	/* temp_store cannot change inside a transaction: before BEGIN. */
+	int rc = control(st, SQL_JOURNALS_IN_MEMORY, err);
+	if (rc == CK_OK)
+		rc = control(st, SQL_BEGIN, err);
 	if (rc == CK_OK)
 		st->in_batch = 1;
+	else
+		control(st, SQL_JOURNALS_DEFAULT, NULL);
 	return rc;
 }
 
@@ -383,24 +444,25 @@ ck_store_commit_batch(struct ck_store *st, char *err)
 	if (!st->in_batch)
 		return ck_fail(err, CK_E_USAGE, "store %s: no batch is open", st->path);
 	st->in_batch = 0;
-	int rc = ck_store_exec(st, "COMMIT", err);
+	int rc = control(st, SQL_COMMIT, err);
 	if (rc != CK_OK)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	int back = control(st, SQL_JOURNALS_DEFAULT, err);
+	return rc != CK_OK ? rc : back;
 }
 
 /* A unit of work: its own transaction, or a savepoint inside a batch. */
 int
 ck_store_unit_begin(struct ck_store *st, char *err)
 {
-	return ck_store_exec(st, st->in_batch ? "SAVEPOINT ck_unit" : "BEGIN IMMEDIATE", err);
+	return control(st, st->in_batch ? SQL_SAVEPOINT : SQL_BEGIN, err);
 }
 
 int
 ck_store_unit_end(struct ck_store *st, int rc, char *err)
 {
 	if (rc == CK_OK) {
-		rc = ck_store_exec(st, st->in_batch ? "RELEASE ck_unit" : "COMMIT", err);
+		rc = control(st, st->in_batch ? SQL_RELEASE : SQL_COMMIT, err);
 		if (rc == CK_OK)
 			return CK_OK;
 	}

@@ -8,6 +8,7 @@
 #include "testutil.h"
 #include "chakong/error.h"
 #include "chakong/store.h"
+#include "store_internal.h"
 
 #include <sqlite3.h>
 #include <string.h>
@@ -176,6 +177,133 @@ empty_file_is_migrated(void **state)
 	/* Opening again changes nothing. */
 	assert_int_equal(ck_store_open(db, &st, err), CK_OK);
 	ck_store_close(st);
+	ck_test_rmtree(dir);
+	free(db);
+	free(dir);
+}
+
+static int count_case(void *ctx, const struct ck_case_row *row);
+
+/* Counts the lists of three values or more after an IN in the schema's
+ * definitions. */
+static int
+in_lists_left(const char *db)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h,
+	                                    "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL",
+	                                    -1, &s, NULL),
+	                 SQLITE_OK);
+	int n = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(s, 0);
+		while ((p = strstr(p, " IN ")) != NULL) {
+			p += 4;
+			while (*p == ' ')
+				p++;
+			if (*p != '(')
+				continue;
+			int commas = 0;
+			for (; *p && *p != ')'; p++)
+				commas += *p == ',';
+			n += commas >= 2;
+		}
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return n;
+}
+
+/* Version 2 writes the constraints of version 1 without IN lists (SQLite
+ * builds a temporary table for each at every insert): a version 1 store is
+ * migrated in place, its rows kept, and the constraints refuse what they
+ * refused. */
+static void
+version_1_store_loses_its_in_lists_not_its_constraints(void **state)
+{
+	(void)state;
+	char *dir = ck_test_tmpdir();
+	char *db = ck_test_path(dir, "v1.db");
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	for (const char *const *step = ck_store_migrations[0]; *step != NULL; step++)
+		if (sqlite3_exec(h, *step, NULL, NULL, NULL) != SQLITE_OK)
+			fail_msg("%s: %s", *step, sqlite3_errmsg(h));
+	assert_int_equal(
+	    sqlite3_exec(h,
+	                 "PRAGMA user_version = 1;"
+	                 "INSERT INTO cases (case_no, court_code, court_name, filed_at,"
+	                 " filed_offset_min, officer, amount_owed, status,"
+	                 " imported_at, updated_at, source) VALUES ('(2024)苏1283执1号',"
+	                 " '苏1283', '泰兴市人民法院', 1, 480, '李四', 100, 'active', 1,"
+	                 " 1, 't')",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(in_lists_left(db), 9);
+
+	struct ck_store *st;
+	char err[CK_ERR_SIZE] = "";
+	if (ck_store_open(db, &st, err) != CK_OK)
+		fail_msg("open: %s", err);
+	assert_int_equal(ck_store_version(st), 2);
+	assert_int_equal(ck_store_integrity_check(st, NULL), CK_OK);
+	/* The case is there, and this connection can list it. */
+	int n = 0;
+	assert_int_equal(ck_store_each_case(st, 0, count_case, &n, NULL), CK_OK);
+	assert_int_equal(n, 1);
+	ck_store_close(st);
+	assert_int_equal(in_lists_left(db), 0);
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE name GLOB 'ck_*'"),
+	                 0);
+
+	/* Every rewritten constraint still refuses a value outside its list. */
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	const char *refused[] = {
+	    "UPDATE cases SET status = 'open'",
+	    "INSERT INTO institutions (id, kind, name, base_url, first_seen, last_seen)"
+	    " VALUES ('x', 'shop', 'b', 'http://127.0.0.1/', 1, 1)",
+	    "INSERT INTO institutions (id, kind, name, base_url, first_seen, last_seen)"
+	    " VALUES ('icbc', 'bank', 'b', 'http://127.0.0.1/', 1, 1)",
+	    "INSERT INTO debtors (case_id, position, kind, name, id_no, added_at)"
+	    " VALUES (1, 0, 'person', '张三', '320102198001011238', 1)",
+	    "INSERT INTO rounds (case_id, round, opened_at, deadline) VALUES (1, 0, 1, 2)",
+	    "INSERT INTO queries (request_id, case_id, debtor_id, institution_id, round, state,"
+	    " due_at, deadline, created_at, updated_at) VALUES ('r1', 1, 1, 'icbc', 0,"
+	    " 'planned', 1, 1, 1, 1)",
+	    "UPDATE queries SET state = 'lost'",
+	    "UPDATE queries SET outcome = 'MAYBE'",
+	    "INSERT INTO attempts (query_id, kind, started_at_ms) VALUES (1, 'peek', 1)",
+	    "INSERT INTO attempts (query_id, kind, started_at_ms) VALUES (1, 'poll', 1)",
+	    "INSERT INTO raw_answers (attempt_id, query_id, received_at, size, sha256, body)"
+	    " VALUES (1, 1, 1, 0, '', x'')",
+	    "INSERT INTO assets (query_id, debtor_id, raw_answer_id, kind, ref)"
+	    " VALUES (1, 1, 1, 'gold', 'x')",
+	    "INSERT INTO assets (query_id, debtor_id, raw_answer_id, kind, ref)"
+	    " VALUES (1, 1, 1, 'fund', 'x')",
+	    "INSERT INTO encumbrances (asset_id, kind) VALUES (1, 'lien')",
+	    "INSERT INTO leads (query_id, debtor_id, raw_answer_id, kind) VALUES (1, 1, 1, "
+	    "'rumour')",
+	};
+	/* Entries that set up rows for the next ones must pass; the others
+	 * must be refused by their CHECK. */
+	const int ok[] = {0, 0, 1, 1, 1, 1, 0, 0, 0, 1, 1, 0, 1, 0, 0};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		int rc = sqlite3_exec(h, refused[i], NULL, NULL, NULL);
+		if (ok[i] && rc != SQLITE_OK)
+			fail_msg("%s: %s", refused[i], sqlite3_errmsg(h));
+		if (!ok[i] && (rc == SQLITE_OK || strstr(sqlite3_errmsg(h), "CHECK") == NULL))
+			fail_msg("not refused by its CHECK: %s (%s)", refused[i],
+			         sqlite3_errmsg(h));
+	}
+	/* The claim's partial index holds planned, retry and waiting queries. */
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM queries INDEXED BY queries_claim"
+	                             " WHERE state = 'planned' OR state = 'retry'"
+	                             " OR state = 'waiting'"),
+	                 1);
+	sqlite3_close(h);
 	ck_test_rmtree(dir);
 	free(db);
 	free(dir);
@@ -388,6 +516,7 @@ main(void)
 	    cmocka_unit_test(loose_store_is_made_private),
 	    cmocka_unit_test(empty_file_is_migrated),
 	    cmocka_unit_test(newer_version_is_refused_untouched),
+	    cmocka_unit_test(version_1_store_loses_its_in_lists_not_its_constraints),
 	    cmocka_unit_test_setup_teardown(import_create_unchanged_update, setup, teardown),
 	    cmocka_unit_test_setup_teardown(removed_debtor_kept_in_history_and_restored, setup,
 	                                    teardown),

@@ -445,6 +445,78 @@ finishing_keeps_attempt_raw_answer_records_and_audit(void **state)
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM attempts"), 1);
 }
 
+/* Raw answers are compressed with one deflate stream reused from answer to
+ * answer: each decompresses to its own bytes, whatever came before it (a
+ * large answer, an empty one), and text does get smaller. */
+static void
+raw_answers_compress_one_by_one(void **state)
+{
+	struct fixture *f = *state;
+	const struct ck_debtor_rec three[] = {zhang, trading, zhao};
+	import(f->st, "(2024)苏1283执1号", CK_CASE_ACTIVE, NULL, three, 3);
+	int64_t now = at("2024-03-05");
+	plan(f, now);
+	struct claims cl = claim(f, "icbc", now, 3);
+	assert_int_equal(cl.n, 3);
+
+	size_t big_len = (size_t)3 << 20; /* past what the store keeps between answers */
+	char *big = malloc(big_len);
+	uint64_t x = 42;
+	for (size_t i = 0; i < big_len; i++) {
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		big[i] = (char)(x >> 56);
+	}
+	const struct {
+		const char *body;
+		size_t len;
+	} bodies[] = {
+	    {"<Document>first</Document>", 26},
+	    {big, big_len},
+	    {"", 0},
+	    {"<Document><Item>after the large one</Item><Item>after the large one</Item>"
+	     "<Item>after the large one</Item></Document>",
+	     117},
+	};
+	size_t n = sizeof bodies / sizeof bodies[0];
+	char err[CK_ERR_SIZE] = "";
+	for (size_t i = 0; i < n; i++) {
+		struct ck_attempt_rec attempt = {"page", now * 1000, 1, 200, NULL, NULL};
+		struct ck_raw_rec raw = {"application/xml", bodies[i].body, bodies[i].len, 0, NULL};
+		struct ck_query_result done = {.state = CK_Q_ANSWERED, .outcome = "NOT_FOUND"};
+		/* The first query takes two pages, then the others one answer each. */
+		const struct ck_query_result *res = i == 0 ? NULL : &done;
+		int64_t q = cl.ids[i == 0 ? 0 : i - 1];
+		if (ck_store_finish(f->st, q, &attempt, &raw, res, now, now + 60, err) != CK_OK)
+			fail_msg("finish %zu: %s", i, err);
+	}
+
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_open(f->db, &h), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(h, "SELECT body, size FROM raw_answers ORDER BY id", -1, &s, NULL),
+	    SQLITE_OK);
+	char *out = malloc(big_len);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		const void *blob = sqlite3_column_blob(s, 0);
+		uLong blob_len = (uLong)sqlite3_column_bytes(s, 0);
+		uLongf out_len = (uLongf)big_len;
+		assert_int_equal(uncompress((Bytef *)out, &out_len, blob, blob_len), Z_OK);
+		assert_int_equal(out_len, bodies[i].len);
+		if (out_len > 0)
+			assert_memory_equal(out, bodies[i].body, out_len);
+		assert_int_equal(sqlite3_column_int64(s, 1), (sqlite3_int64)bodies[i].len);
+		if (i == 3)
+			assert_true(blob_len < bodies[i].len);
+	}
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	free(out);
+	free(big);
+}
+
 static void
 tickets_wait_until_due_and_come_back_with_the_ticket(void **state)
 {
@@ -491,6 +563,7 @@ main(void)
 	    T(terminated_cases_are_requeried_every_six_months_for_five_years),
 	    T(claims_lease_and_recover),
 	    T(finishing_keeps_attempt_raw_answer_records_and_audit),
+	    T(raw_answers_compress_one_by_one),
 	    T(tickets_wait_until_due_and_come_back_with_the_ticket),
 	};
 #undef T

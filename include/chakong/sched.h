@@ -13,12 +13,14 @@
  * One institution's slowness never holds up another: nothing waits on a
  * single institution.
  *
- * Durability: queries are claimed from the store with a lease and every
- * outcome is stored, with its raw answer and records, in one transaction
- * before the next request of that query is sent.  A run killed at any
- * moment loses nothing: the next run recovers expired leases and sends the
- * same RequestIds again.  Memory is O(queries in flight): due queries are
- * claimed in batches as capacity frees.
+ * Durability: queries are claimed from the store with a lease, and every
+ * step of a query (its claim, its outcome with the raw answer and records)
+ * is stored atomically.  Steps are committed in groups (at most 256 steps
+ * or 50 ms apart, and before the run waits with nothing in flight): a run
+ * killed at any moment loses at most the open group, whose queries the next
+ * run recovers (expired leases) and sends again under the same RequestIds,
+ * never new ones.  Memory is O(queries in flight): due queries are claimed
+ * in batches as capacity frees.
  *
  * Events worth an operator's attention are logged through the logger in
  * the options (log.h), never written anywhere directly.
