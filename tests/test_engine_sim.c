@@ -195,7 +195,7 @@ tickets_survive_runs_and_expiry(void **state)
  * answered by then is committed, as another connection sees it, although
  * the run commits its steps in groups. */
 struct progress_seen {
-	struct fixture *f;
+	struct ck_et *f;
 	int calls, behind;
 };
 
@@ -204,7 +204,7 @@ progress_reads_committed(void *ctx, const struct ck_run_stats *stats)
 {
 	struct progress_seen *p = ctx;
 	p->calls++;
-	long long seen = sql_int(p->f, "SELECT count(*) FROM queries WHERE state = 'answered'");
+	long long seen = ck_et_sql(p->f, "SELECT count(*) FROM queries WHERE state = 'answered'");
 	if (seen < stats->answered)
 		p->behind++;
 }
@@ -213,7 +213,7 @@ static void
 progress_sees_what_is_committed(void **state)
 {
 	(void)state;
-	struct fixture f;
+	struct ck_et f;
 	start(&f, 0);
 	/* A steady trickle of answers for a few seconds: 100 a second from
 	 * each institution, so that groups are open when progress is called. */
@@ -233,9 +233,9 @@ progress_sees_what_is_committed(void **state)
 		fail_msg("run: %s", err);
 	assert_true(seen.calls >= 2);
 	assert_int_equal(seen.behind, 0);
-	assert_int_equal(sql_int(&f, "SELECT count(*) FROM queries WHERE state = 'answered'"),
+	assert_int_equal(ck_et_sql(&f, "SELECT count(*) FROM queries WHERE state = 'answered'"),
 	                 stats.answered);
-	stop(&f);
+	ck_et_stop(&f);
 }
 
 int
