@@ -3,6 +3,7 @@
  * report_files.c: report files on disk: safe names, atomic replacement,
  * and writing the reports that are due.
  */
+#define _GNU_SOURCE /* syncfs */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -64,42 +65,69 @@ ck_report_file_name(const char *case_no, const char *ext, char *out, size_t outs
 	return CK_OK;
 }
 
-int
-ck_report_save(const char *path, const char *text, size_t len, char *err)
+/* Writes text to fd; 0 or an errno. */
+static int
+write_all(int fd, const char *text, size_t len)
 {
-	/* The temporary file sits beside the target (same file system, so the
-	 * rename is atomic), hidden by a leading dot. */
-	char tmp[4096];
-	const char *slash = strrchr(path, '/');
-	int dir_len = slash ? (int)(slash - path) + 1 : 0;
-	if ((size_t)snprintf(tmp, sizeof tmp, "%.*s.%s.tmp", dir_len, path,
-	                     slash ? slash + 1 : path) >= sizeof tmp)
-		return ck_fail(err, CK_E_RANGE, "report path too long: %s", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return ck_fail(err, CK_E_IO, "%s: %s", tmp, strerror(errno));
 	size_t done = 0;
 	while (done < len) {
 		ssize_t w = write(fd, text + done, len - done);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			break;
+		if (w < 0)
+			return errno;
+		if (w == 0)
+			return EIO;
 		done += (size_t)w;
 	}
-	int ok = done == len && fsync(fd) == 0;
-	int saved = errno;
-	if (close(fd) != 0 && ok) {
-		ok = 0;
-		saved = errno;
-	}
-	if (!ok || rename(tmp, path) != 0) {
-		if (ok)
-			saved = errno;
+	return 0;
+}
+
+/* The temporary file beside path (same file system, so that the rename is
+ * atomic), hidden by a leading dot: "dir/.name.tmp". */
+static int
+temporary_name(const char *path, char *tmp, size_t tmpsz, char *err)
+{
+	const char *slash = strrchr(path, '/');
+	int dir_len = slash ? (int)(slash - path) + 1 : 0;
+	if ((size_t)snprintf(tmp, tmpsz, "%.*s.%s.tmp", dir_len, path, slash ? slash + 1 : path) >=
+	    tmpsz)
+		return ck_fail(err, CK_E_RANGE, "report path too long: %s", path);
+	return CK_OK;
+}
+
+/* Creates tmp (mode 0600, never through a symbolic link) holding text;
+ * flushed to disk when `flush`.  Nothing is left behind on failure. */
+static int
+write_temporary(const char *tmp, const char *text, size_t len, int flush, char *err)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return ck_fail(err, CK_E_IO, "%s: %s", tmp, strerror(errno));
+	int e = write_all(fd, text, len);
+	if (e == 0 && flush && fsync(fd) != 0)
+		e = errno;
+	if (close(fd) != 0 && e == 0)
+		e = errno;
+	if (e != 0) {
 		unlink(tmp);
-		return ck_fail(err, CK_E_IO, "%s: %s", path, strerror(saved));
+		return ck_fail(err, CK_E_IO, "%s: %s", tmp, strerror(e));
 	}
 	return CK_OK;
+}
+
+int
+ck_report_save(const char *path, const char *text, size_t len, char *err)
+{
+	char tmp[4096];
+	int rc = temporary_name(path, tmp, sizeof tmp, err);
+	if (rc == CK_OK)
+		rc = write_temporary(tmp, text, len, 1, err);
+	if (rc == CK_OK && rename(tmp, path) != 0) {
+		rc = ck_fail(err, CK_E_IO, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	return rc;
 }
 
 static const struct {
@@ -122,31 +150,220 @@ render(const struct ck_report *r, int flag, const struct ck_report_render *opt, 
 	}
 }
 
+/* ---- Batches ------------------------------------------------------------------ */
+
+/* Cases per batch: enough that the one sync of a batch costs little per
+ * case, few enough that the temporary files of a batch stay small. */
+enum { BATCH_CASES = 256 };
+
+struct pending_file {
+	char *tmp, *path;
+};
+
+struct written_round {
+	char *case_no;
+	int round;
+};
+
+struct ck_report_batch {
+	struct ck_store *st;
+	char *dir;
+	int dir_fd;
+	int64_t now;
+	struct pending_file *files;
+	size_t n_files, cap_files;
+	struct written_round *rounds;
+	size_t n_rounds, cap_rounds;
+};
+
 int
-ck_report_write_files(struct ck_store *st, const char *case_no, int round, const char *dir,
-                      int formats, const struct ck_report_render *opt, int64_t now, char *err)
+ck_report_batch_new(struct ck_store *st, const char *dir, int64_t now, struct ck_report_batch **out,
+                    char *err)
+{
+	*out = NULL;
+	struct ck_report_batch *b = calloc(1, sizeof *b);
+	if (b == NULL || (b->dir = strdup(dir)) == NULL) {
+		free(b);
+		return ck_fail(err, CK_E_NOMEM, "out of memory for a batch of reports");
+	}
+	b->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (b->dir_fd < 0) {
+		int rc = ck_fail(err, CK_E_IO, "%s: %s", dir, strerror(errno));
+		free(b->dir);
+		free(b);
+		return rc;
+	}
+	b->st = st;
+	b->now = now;
+	*out = b;
+	return CK_OK;
+}
+
+/* Drops the batch's pending files (their temporaries removed) and rounds. */
+static void
+forget_pending(struct ck_report_batch *b)
+{
+	for (size_t i = 0; i < b->n_files; i++) {
+		if (b->files[i].tmp != NULL)
+			unlink(b->files[i].tmp);
+		free(b->files[i].tmp);
+		free(b->files[i].path);
+	}
+	b->n_files = 0;
+	for (size_t i = 0; i < b->n_rounds; i++)
+		free(b->rounds[i].case_no);
+	b->n_rounds = 0;
+}
+
+void
+ck_report_batch_free(struct ck_report_batch *b)
+{
+	if (b == NULL)
+		return;
+	forget_pending(b);
+	free(b->files);
+	free(b->rounds);
+	close(b->dir_fd);
+	free(b->dir);
+	free(b);
+}
+
+static int
+grow(void **items, size_t *cap, size_t n, size_t size, char *err)
+{
+	if (n < *cap)
+		return CK_OK;
+	size_t new_cap = *cap ? *cap * 2 : 64;
+	void *p = realloc(*items, new_cap * size);
+	if (p == NULL)
+		return ck_fail(err, CK_E_NOMEM, "out of memory for a batch of reports");
+	*items = p;
+	*cap = new_cap;
+	return CK_OK;
+}
+
+/* Writes one rendering to its temporary file, unflushed, and remembers it.
+ * A file already pending in the batch (a case's later round) is rewritten
+ * in place: the later rendering wins, as it would written one by one. */
+static int
+add_file(struct ck_report_batch *b, const char *name, const struct ck_buf *text, char *err)
+{
+	char path[4096], tmp[4096];
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", b->dir, name) >= sizeof path)
+		return ck_fail(err, CK_E_RANGE, "report path too long in %s", b->dir);
+	int rc = temporary_name(path, tmp, sizeof tmp, err);
+	if (rc != CK_OK)
+		return rc;
+	size_t i = 0;
+	while (i < b->n_files && strcmp(b->files[i].path, path) != 0)
+		i++;
+	if (i == b->n_files) {
+		if ((rc = grow((void **)&b->files, &b->cap_files, b->n_files, sizeof *b->files,
+		               err)) != CK_OK)
+			return rc;
+		struct pending_file *f = &b->files[b->n_files];
+		f->path = strdup(path);
+		f->tmp = NULL; /* set once the file exists, so that a failure removes it */
+		if (f->path == NULL)
+			return ck_fail(err, CK_E_NOMEM, "out of memory for a batch of reports");
+		b->n_files++;
+	}
+	rc = write_temporary(tmp, text->data ? text->data : "", text->len, 0, err);
+	if (rc == CK_OK && b->files[i].tmp == NULL && (b->files[i].tmp = strdup(tmp)) == NULL) {
+		unlink(tmp);
+		rc = ck_fail(err, CK_E_NOMEM, "out of memory for a batch of reports");
+	}
+	return rc;
+}
+
+static int
+add_round(struct ck_report_batch *b, const char *case_no, int round, char *err)
+{
+	int rc = grow((void **)&b->rounds, &b->cap_rounds, b->n_rounds, sizeof *b->rounds, err);
+	if (rc != CK_OK)
+		return rc;
+	if ((b->rounds[b->n_rounds].case_no = strdup(case_no)) == NULL)
+		return ck_fail(err, CK_E_NOMEM, "out of memory for a batch of reports");
+	b->rounds[b->n_rounds++].round = round;
+	return CK_OK;
+}
+
+int
+ck_report_batch_add(struct ck_report_batch *b, const char *case_no, int round, int formats,
+                    const struct ck_report_render *opt, char *err)
 {
 	struct ck_report *r = NULL;
-	int rc = ck_report_build(st, case_no, round, now, &r, err);
+	int rc = ck_report_build(b->st, case_no, round, b->now, &r, err);
 	for (size_t i = 0; rc == CK_OK && i < sizeof formats_table / sizeof formats_table[0]; i++) {
 		if (!(formats & formats_table[i].flag))
 			continue;
 		char name[512];
-		struct ck_buf b = {0};
+		struct ck_buf text = {0};
 		rc = ck_report_file_name(r->case_no, formats_table[i].ext, name, sizeof name, err);
 		if (rc == CK_OK)
-			rc = render(r, formats_table[i].flag, opt, &b, err);
-		char path[4096];
-		if (rc == CK_OK &&
-		    (size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
-			rc = ck_fail(err, CK_E_RANGE, "report path too long in %s", dir);
+			rc = render(r, formats_table[i].flag, opt, &text, err);
 		if (rc == CK_OK)
-			rc = ck_report_save(path, b.data ? b.data : "", b.len, err);
-		ck_buf_release(&b);
+			rc = add_file(b, name, &text, err);
+		ck_buf_release(&text);
 	}
 	if (rc == CK_OK)
-		rc = ck_store_report_written(st, r->case_no, r->round, now, err);
+		rc = add_round(b, r->case_no, r->round, err);
 	ck_report_free(r);
+	if (rc == CK_OK && b->n_rounds >= BATCH_CASES)
+		rc = ck_report_batch_finish(b, err);
+	return rc;
+}
+
+/* Every file's data reaches the disk before any takes its final name, and
+ * the names before the store says the reports are written: after a crash
+ * a report file is whole (old or new), and a round recorded as reported
+ * has its files.  One sync of the file system for the batch instead of an
+ * fsync per file: the fsyncs were most of the time spent writing reports. */
+int
+ck_report_batch_finish(struct ck_report_batch *b, char *err)
+{
+	if (b->n_files == 0 && b->n_rounds == 0)
+		return CK_OK;
+	int rc = CK_OK;
+	if (b->n_files > 0 && syncfs(b->dir_fd) != 0)
+		rc = ck_fail(err, CK_E_IO, "%s: flushing the reports: %s", b->dir, strerror(errno));
+	for (size_t i = 0; rc == CK_OK && i < b->n_files; i++) {
+		if (rename(b->files[i].tmp, b->files[i].path) != 0)
+			rc = ck_fail(err, CK_E_IO, "%s: %s", b->files[i].path, strerror(errno));
+		else {
+			free(b->files[i].tmp);
+			b->files[i].tmp = NULL;
+		}
+	}
+	if (rc == CK_OK && b->n_files > 0 && fsync(b->dir_fd) != 0)
+		rc = ck_fail(err, CK_E_IO, "%s: %s", b->dir, strerror(errno));
+	int batch = rc == CK_OK ? ck_store_begin_batch(b->st, err) : rc;
+	for (size_t i = 0; rc == CK_OK && batch == CK_OK && i < b->n_rounds; i++)
+		rc = ck_store_report_written(b->st, b->rounds[i].case_no, b->rounds[i].round,
+		                             b->now, err);
+	if (batch == CK_OK) {
+		/* A failed step leaves the rounds unrecorded: they are written again. */
+		int end = ck_store_commit_batch(b->st, rc == CK_OK ? err : NULL);
+		if (rc == CK_OK)
+			rc = end;
+	} else if (rc == CK_OK) {
+		rc = batch;
+	}
+	forget_pending(b);
+	return rc;
+}
+
+int
+ck_report_write_files(struct ck_store *st, const char *case_no, int round, const char *dir,
+                      int formats, const struct ck_report_render *opt, int64_t now, char *err)
+{
+	struct ck_report_batch *b = NULL;
+	int rc = ck_report_batch_new(st, dir, now, &b, err);
+	if (rc == CK_OK)
+		rc = ck_report_batch_add(b, case_no, round, formats, opt, err);
+	if (rc == CK_OK)
+		rc = ck_report_batch_finish(b, err);
+	ck_report_batch_free(b);
 	return rc;
 }
 
@@ -188,12 +405,19 @@ ck_report_write_due(struct ck_store *st, const char *dir, int formats,
 	int rc = ck_store_each_report_due(st, now, on_due, &due, err);
 	if (rc == CK_E_NOMEM)
 		ck_fail(err, CK_E_NOMEM, "out of memory listing the reports due");
+	struct ck_report_batch *b = NULL;
+	if (rc == CK_OK && due.n > 0)
+		rc = ck_report_batch_new(st, dir, now, &b, err);
 	int count = 0;
 	for (size_t i = 0; rc == CK_OK && i < due.n; i++) {
-		rc = ck_report_write_files(st, due.case_no[i], due.round[i], dir, formats, opt, now,
-		                           err);
-		count += rc == CK_OK;
+		rc = ck_report_batch_add(b, due.case_no[i], due.round[i], formats, opt, err);
+		/* Counted once the batch holding it is finished. */
+		if (rc == CK_OK && b->n_rounds == 0)
+			count = (int)i + 1;
 	}
+	if (rc == CK_OK && b != NULL && (rc = ck_report_batch_finish(b, err)) == CK_OK)
+		count = (int)due.n;
+	ck_report_batch_free(b);
 	for (size_t i = 0; i < due.n; i++)
 		free(due.case_no[i]);
 	free(due.case_no);

@@ -8,12 +8,15 @@
  * as new property.
  */
 #include <dirent.h>
+#include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "chakong/error.h"
 #include "chakong/report.h"
+#include "chakong/store.h"
 #include "chakong/timeutil.h"
 #include "server.h"
 #include "sim.h"
@@ -508,6 +511,143 @@ demo_leaves_reports(void **state)
 
 /* Report file names: readable for normal case numbers; safe and distinct
  * whatever the store holds. */
+/* ck_store_each_case callback: appends the case number to a
+ * NULL-terminated array. */
+static int
+collect_case(void *ctx, const struct ck_case_row *c)
+{
+	char ***list = ctx;
+	size_t n = 0;
+	while (*list != NULL && (*list)[n] != NULL)
+		n++;
+	char **grown = realloc(*list, (n + 2) * sizeof *grown);
+	assert_non_null(grown);
+	grown[n] = strdup(c->case_no);
+	grown[n + 1] = NULL;
+	*list = grown;
+	return 0;
+}
+
+/* Entries of dir: the hidden ones (temporary files) or the others. */
+static size_t
+count_entries(const char *dir, int hidden)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	size_t n = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    (e->d_name[0] == '.') == hidden)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Rounds whose report is recorded as written at `at`. */
+static long long
+rounds_reported_at(const char *db, int64_t at)
+{
+	sqlite3 *h = NULL;
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *s = NULL;
+	assert_int_equal(
+	    sqlite3_prepare_v2(h, "SELECT count(*) FROM rounds WHERE report_written_at = ?1", -1,
+	                       &s, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(s, 1, at);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	long long n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return n;
+}
+
+/* A batch of reports: nothing takes its final name, and no round is
+ * recorded as reported, until the batch is finished; then every file is
+ * whole, 0600, and no temporary is left.  A batch dropped unfinished
+ * leaves nothing; a case added twice is one file; a batch finishes by
+ * itself after a few hundred cases. */
+static void
+batches_publish_at_once(void **state)
+{
+	(void)state;
+	struct run_dir r;
+	start(&r, NULL);
+	import_and_run(&r);
+	char err[CK_ERR_SIZE] = "";
+	struct ck_store *st = NULL;
+	assert_int_equal(ck_store_open(r.db, &st, err), CK_OK);
+	char **case_no = NULL;
+	size_t n = 0;
+	assert_int_equal(ck_store_each_case(st, 0, collect_case, &case_no, err), CK_OK);
+	for (n = 0; case_no[n] != NULL; n++)
+		;
+	assert_int_equal(n, CASES);
+	char *dir = ck_test_path(r.dir, "batch");
+	assert_int_equal(mkdir(dir, 0700), 0);
+	const int64_t later = START + 86400, latest = START + 2 * 86400;
+	struct ck_report_render opt = {0};
+	const int both = CK_REPORT_HTML | CK_REPORT_JSON;
+
+	/* Dropped unfinished: nothing is left behind. */
+	struct ck_report_batch *b = NULL;
+	assert_int_equal(ck_report_batch_new(st, dir, later, &b, err), CK_OK);
+	assert_int_equal(ck_report_batch_add(b, case_no[0], -1, both, &opt, err), CK_OK);
+	assert_int_equal(count_entries(dir, 1), 2);
+	ck_report_batch_free(b);
+	assert_int_equal(count_entries(dir, 1) + count_entries(dir, 0), 0);
+	assert_int_equal(rounds_reported_at(r.db, later), 0);
+
+	/* Every case, the first twice. */
+	assert_int_equal(ck_report_batch_new(st, dir, later, &b, err), CK_OK);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(ck_report_batch_add(b, case_no[i], -1, both, &opt, err), CK_OK);
+	assert_int_equal(ck_report_batch_add(b, case_no[0], -1, both, &opt, err), CK_OK);
+	assert_int_equal(ck_report_batch_add(b, "(2024)苏0000执0号", -1, both, &opt, err),
+	                 CK_E_NOTFOUND);
+	assert_int_equal(count_entries(dir, 0), 0);
+	assert_int_equal(count_entries(dir, 1), 2 * n);
+	assert_int_equal(rounds_reported_at(r.db, later), 0);
+	assert_int_equal(ck_report_batch_finish(b, err), CK_OK);
+	assert_int_equal(count_entries(dir, 1), 0);
+	assert_int_equal(count_entries(dir, 0), 2 * n);
+	assert_true(rounds_reported_at(r.db, later) >= (long long)n);
+	struct run_dir view = r;
+	view.reports = dir;
+	reports_for_every_case(&view, n);
+	for (size_t i = 0; i < n; i++) {
+		char *text = report_of(&view, case_no[i]);
+		assert_non_null(text);
+		assert_non_null(strstr(text, "\"format\":\"chakong-report/1\""));
+		free(text);
+	}
+	/* A batch finished twice has nothing more to do. */
+	assert_int_equal(ck_report_batch_finish(b, err), CK_OK);
+	ck_report_batch_free(b);
+
+	/* Finished by itself: the same case added more times than a batch
+	 * holds is published before ck_report_batch_finish(). */
+	char *first = report_of(&view, case_no[0]);
+	assert_int_equal(ck_report_batch_new(st, dir, latest, &b, err), CK_OK);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(ck_report_batch_add(b, case_no[0], -1, CK_REPORT_JSON, &opt, err),
+		                 CK_OK);
+	char *again = report_of(&view, case_no[0]);
+	assert_string_not_equal(first, again); /* built at `latest` */
+	assert_true(rounds_reported_at(r.db, latest) >= 1);
+	ck_report_batch_free(b);
+	assert_int_equal(count_entries(dir, 1), 0);
+	free(first);
+	free(again);
+
+	for (size_t i = 0; i < n; i++)
+		free(case_no[i]);
+	free(case_no);
+	free(dir);
+	ck_store_close(st);
+	stop(&r);
+}
+
 static void
 file_names_are_safe(void **state)
 {
@@ -570,6 +710,7 @@ main(void)
 	    cmocka_unit_test(reinquiry_shows_new_property),
 	    cmocka_unit_test(reports_follow_the_round),
 	    cmocka_unit_test(demo_leaves_reports),
+	    cmocka_unit_test(batches_publish_at_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -266,17 +266,41 @@ enum { CK_REPORT_HTML = 1, CK_REPORT_JSON = 2, CK_REPORT_CSV = 4 };
  * `formats`, each file created mode 0600 under a temporary name, flushed to
  * disk and renamed over the old one, so that a reader or a crash never
  * sees a truncated report.  Then records the round's report as written at
- * `now`.  dir must exist.
+ * `now`.  dir must exist.  CK_E_NOTFOUND: no such case, or no round yet.
  */
 int ck_report_write_files(struct ck_store *st, const char *case_no, int round, const char *dir,
                           int formats, const struct ck_report_render *opt, int64_t now, char *err);
+
+/*
+ * A batch of report files, for writing many cases' reports: the files of
+ * each case added are written at once under their temporary names; when
+ * the batch is finished (by ck_report_batch_finish(), or by itself every
+ * few hundred cases) they are flushed to disk together, renamed over the
+ * old files, and their rounds recorded as reported at `now` in one store
+ * transaction.  The same guarantees as ck_report_write_files(), with one
+ * flush per batch instead of one per file.  Uses a store transaction of
+ * its own when finishing: the caller must not hold a store batch open.
+ *
+ * Ownership: the batch is the caller's until ck_report_batch_free(), which
+ * removes the temporary files of cases added but not finished.
+ */
+struct ck_report_batch;
+int ck_report_batch_new(struct ck_store *st, const char *dir, int64_t now,
+                        struct ck_report_batch **out, char *err);
+/* Renders and writes the case's files.  CK_E_NOTFOUND (nothing written):
+ * no such case, or no round yet. */
+int ck_report_batch_add(struct ck_report_batch *b, const char *case_no, int round, int formats,
+                        const struct ck_report_render *opt, char *err);
+int ck_report_batch_finish(struct ck_report_batch *b, char *err);
+void ck_report_batch_free(struct ck_report_batch *b);
 
 /* Writes text to path, mode 0600, through a temporary file beside it that
  * is flushed and renamed over path: readers never see a partial file. */
 int ck_report_save(const char *path, const char *text, size_t len, char *err);
 
-/* Writes every report due at `now` (ck_store_each_report_due) into dir;
- * *written (may be NULL) counts them.  Stops at the first failure. */
+/* Writes every report due at `now` (ck_store_each_report_due) into dir, in
+ * batches; *written (may be NULL) counts those finished.  Stops at the
+ * first failure. */
 int ck_report_write_due(struct ck_store *st, const char *dir, int formats,
                         const struct ck_report_render *opt, int64_t now, int *written, char *err);
 

@@ -37,27 +37,29 @@ static const struct cli_option options[] = {
     {NULL, 0, NULL, NULL},
 };
 
-struct all_cases {
-	struct ck_store *st;
-	const char *dir;
-	const struct ck_report_render *opt;
-	int64_t now;
-	int written, skipped;
-	char *err;
+/* The case numbers are listed first, then the reports written: finishing
+ * a batch writes to the store that the listing statement reads. */
+struct case_list {
+	char **case_no;
+	size_t n, cap;
 };
 
 static int
-write_case(void *ctx, const struct ck_case_row *c)
+list_case(void *ctx, const struct ck_case_row *c)
 {
-	struct all_cases *a = ctx;
-	int rc = ck_report_write_files(a->st, c->case_no, -1, a->dir,
-	                               CK_REPORT_HTML | CK_REPORT_JSON, a->opt, a->now, a->err);
-	if (rc == CK_E_NOTFOUND) { /* no round yet: nothing to report */
-		a->skipped++;
-		return 0;
+	struct case_list *l = ctx;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		char **p = realloc(l->case_no, cap * sizeof *p);
+		if (p == NULL)
+			return CK_E_NOMEM;
+		l->case_no = p;
+		l->cap = cap;
 	}
-	a->written += rc == CK_OK;
-	return rc;
+	if ((l->case_no[l->n] = strdup(c->case_no)) == NULL)
+		return CK_E_NOMEM;
+	l->n++;
+	return 0;
 }
 
 static int
@@ -69,16 +71,37 @@ report_all(struct cli *cli, struct ck_store *st, const char *dir,
 		cli_error(cli, "%s: %s", dir, strerror(errno));
 		return CLI_USAGE;
 	}
-	struct all_cases a = {
-	    .st = st, .dir = dir, .opt = opt, .now = ck_clock_now(&cli->clock), .err = err};
-	int rc = ck_store_each_case(st, 0, write_case, &a, err);
+	struct case_list cases = {0};
+	int rc = ck_store_each_case(st, 0, list_case, &cases, err);
+	if (rc == CK_E_NOMEM)
+		ck_fail(err, rc, "out of memory listing the cases");
+	struct ck_report_batch *b = NULL;
+	if (rc == CK_OK)
+		rc = ck_report_batch_new(st, dir, ck_clock_now(&cli->clock), &b, err);
+	int added = 0, skipped = 0;
+	for (size_t i = 0; rc == CK_OK && i < cases.n; i++) {
+		rc = ck_report_batch_add(b, cases.case_no[i], -1, CK_REPORT_HTML | CK_REPORT_JSON,
+		                         opt, err);
+		if (rc == CK_E_NOTFOUND) { /* no round yet: nothing to report */
+			skipped++;
+			rc = CK_OK;
+		} else {
+			added += rc == CK_OK;
+		}
+	}
+	if (rc == CK_OK)
+		rc = ck_report_batch_finish(b, err);
+	ck_report_batch_free(b);
+	for (size_t i = 0; i < cases.n; i++)
+		free(cases.case_no[i]);
+	free(cases.case_no);
 	if (rc != CK_OK) {
 		cli_error(cli, "%s", err);
 		return CLI_USAGE;
 	}
-	printf("%d reports written to %s", a.written, dir);
-	if (a.skipped)
-		printf(" (%d cases have no inquiry round yet)", a.skipped);
+	printf("%d reports written to %s", added, dir);
+	if (skipped)
+		printf(" (%d cases have no inquiry round yet)", skipped);
 	printf("\n");
 	return CLI_OK;
 }
