@@ -242,9 +242,11 @@ sync_debtors(struct ck_store *st, int64_t case_id, const struct ck_case_rec *c,
              const struct ck_debtor_rec *debtors, size_t n_debtors, const char *source, int64_t now,
              struct ck_import_outcome *out, char *err)
 {
-	struct stored_debtor *have;
-	size_t n_have;
-	int rc = load_debtors(st, case_id, &have, &n_have, err);
+	struct stored_debtor *have = NULL;
+	size_t n_have = 0;
+	/* A case just created has no debtors yet: nothing to read. */
+	int rc = out->result == CK_IMPORT_CREATED ? CK_OK
+	                                          : load_debtors(st, case_id, &have, &n_have, err);
 	if (rc != CK_OK)
 		return rc;
 	int next_position = 0;
@@ -327,13 +329,17 @@ ck_store_import_case(struct ck_store *st, const struct ck_case_rec *c,
                      int64_t now, struct ck_import_outcome *out, char *err)
 {
 	*out = (struct ck_import_outcome){0};
-	if (n_debtors == 0)
-		return ck_fail(err, CK_E_INVALID, "case %s has no debtor", c->case_no);
-	if (ck_case_status_name(c->status) == NULL)
-		return ck_fail(err, CK_E_INVALID, "case %s has no valid status", c->case_no);
 	int rc = ck_store_unit_begin(st, err);
 	if (rc != CK_OK)
 		return rc;
+	/* Refused inside the unit, so that a whole batch ends as its contract
+	 * says whatever fails. */
+	if (n_debtors == 0)
+		return ck_store_unit_end(
+		    st, ck_fail(err, CK_E_INVALID, "case %s has no debtor", c->case_no), err);
+	if (ck_case_status_name(c->status) == NULL)
+		return ck_store_unit_end(
+		    st, ck_fail(err, CK_E_INVALID, "case %s has no valid status", c->case_no), err);
 
 	sqlite3_stmt *s = ck_store_stmt(st, SQL_CASE_GET, err);
 	if (s == NULL)
