@@ -56,3 +56,21 @@ ck_arena_release(struct ck_arena *a)
 	}
 	a->used = a->size = 0;
 }
+
+void
+ck_arena_reset(struct ck_arena *a)
+{
+	if (a->head == NULL)
+		return;
+	/* Keep the newest block; a big one (a single allocation larger than
+	 * CK_ARENA_BLOCK) is kept too, and reused while it lasts. */
+	struct ck_arena_block *keep = a->head;
+	struct ck_arena_block *b = keep->next;
+	while (b != NULL) {
+		struct ck_arena_block *next = b->next;
+		free(b);
+		b = next;
+	}
+	keep->next = NULL;
+	a->used = 0;
+}

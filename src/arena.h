@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * arena.h: a bump allocator for many small strings that die together (the
- * rows of one filing import).  Private to src/.
+ * fields of a filing's record, the case numbers of a filing).  Private to src/.
  *
  * Memory comes in blocks of at least CK_ARENA_BLOCK bytes; nothing is freed
- * before ck_arena_release(), which frees every block.  A zeroed struct is an
- * empty arena.
+ * before ck_arena_reset() or ck_arena_release(), which free every
+ * allocation at once.  A zeroed struct is an empty arena.
  */
 #ifndef CHAKONG_ARENA_H
 #define CHAKONG_ARENA_H
@@ -29,5 +29,9 @@ void *ck_arena_alloc(struct ck_arena *a, size_t n);
 char *ck_arena_strndup(struct ck_arena *a, const char *s, size_t len);
 
 void ck_arena_release(struct ck_arena *a);
+
+/* Frees everything allocated but keeps one block for reuse: an arena used
+ * for one record at a time stays at one block. */
+void ck_arena_reset(struct ck_arena *a);
 
 #endif

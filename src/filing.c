@@ -24,8 +24,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Cases per store transaction: each case is its own savepoint inside. */
-#define CASES_PER_BATCH 512
+/*
+ * Cases per store transaction.  Each case is checked whole before it is
+ * written, so a case needs no savepoint of its own (a whole batch, store.h);
+ * a kill loses at most the batch in progress, never part of a case.  Many
+ * cases per commit matter because the debtors' identifiers arrive in no
+ * order: each lands on its own page of their index, and a page is written
+ * out once per commit however many of the batch's identifiers it took
+ * (512 cases per commit wrote five pages per case at a million cases).
+ */
+#define FILING_CASES_PER_BATCH 16384
 
 const char *const ck_filing_csv_names[F_COUNT_] = {
     [F_CASE_NO] = "case_no",
@@ -79,6 +87,8 @@ printable(char *s)
 void
 filing_problem(struct filing_ctx *fx, const char *where, const char *fmt, ...)
 {
+	if (fx->quiet)
+		return;
 	char msg[1024], at[512];
 	va_list ap;
 	va_start(ap, fmt);
@@ -342,25 +352,51 @@ filing_store_case(struct filing_ctx *fx, const struct ck_case_rec *c,
                   const struct ck_debtor_rec *debtors, size_t n, char *err)
 {
 	if (fx->cases_in_batch == 0) {
-		int rc = ck_store_begin_batch(fx->st, err);
+		int rc = ck_store_begin_whole_batch(fx->st, err);
 		if (rc != CK_OK)
 			return rc;
+		fx->batch = (struct ck_filing_stats){0};
 	}
 	struct ck_import_outcome outcome;
 	int rc = ck_store_import_case(fx->st, c, debtors, n, fx->source, fx->now, &outcome, err);
+	if (rc != CK_OK) {
+		/* The store rolled back the whole batch. */
+		fx->cases_in_batch = 0;
+		return rc;
+	}
+	switch (outcome.result) {
+	case CK_IMPORT_CREATED: fx->batch.cases_created++; break;
+	case CK_IMPORT_UPDATED: fx->batch.cases_updated++; break;
+	case CK_IMPORT_UNCHANGED: fx->batch.cases_unchanged++; break;
+	}
+	fx->batch.debtors_added += outcome.debtors_added;
+	fx->batch.debtors_removed += outcome.debtors_removed;
+	if (++fx->cases_in_batch == FILING_CASES_PER_BATCH)
+		return filing_commit(fx, err);
+	return CK_OK;
+}
+
+int
+filing_commit(struct filing_ctx *fx, char *err)
+{
+	if (fx->cases_in_batch == 0)
+		return CK_OK;
+	fx->cases_in_batch = 0;
+	if (fx->src != NULL && !filing_src_unchanged(fx->src)) {
+		ck_store_rollback_batch(fx->st);
+		return ck_fail(err, CK_E_IO,
+		               "%s changed while it was being imported: stopped, the cases of the "
+		               "batch in progress were not imported",
+		               fx->name);
+	}
+	int rc = ck_store_commit_batch(fx->st, err);
 	if (rc != CK_OK)
 		return rc;
-	switch (outcome.result) {
-	case CK_IMPORT_CREATED: fx->stats->cases_created++; break;
-	case CK_IMPORT_UPDATED: fx->stats->cases_updated++; break;
-	case CK_IMPORT_UNCHANGED: fx->stats->cases_unchanged++; break;
-	}
-	fx->stats->debtors_added += outcome.debtors_added;
-	fx->stats->debtors_removed += outcome.debtors_removed;
-	if (++fx->cases_in_batch == CASES_PER_BATCH) {
-		fx->cases_in_batch = 0;
-		return ck_store_commit_batch(fx->st, err);
-	}
+	fx->stats->cases_created += fx->batch.cases_created;
+	fx->stats->cases_updated += fx->batch.cases_updated;
+	fx->stats->cases_unchanged += fx->batch.cases_unchanged;
+	fx->stats->debtors_added += fx->batch.debtors_added;
+	fx->stats->debtors_removed += fx->batch.debtors_removed;
 	return CK_OK;
 }
 
@@ -384,68 +420,61 @@ ck_filing_encoding_parse(const char *text)
 	return -1;
 }
 
-/* Converts GB18030 to UTF-8 into a malloc'd buffer. */
+/* XML if the text starts with '<' after a BOM and blanks. */
 static int
-gb18030_to_utf8(const char *name, const char *in, size_t len, char **out, size_t *out_len,
-                char *err)
+sniff_format(struct filing_src *src, enum ck_filing_format *format)
 {
-	size_t bad = 0;
-	int rc = ck_to_utf8("GB18030", (const unsigned char *)in, len, out, out_len, &bad);
-	if (rc == CK_E_ENCODING)
-		return ck_fail(err, rc,
-		               "%s:%ld: neither valid UTF-8 nor valid GB18030 (byte offset %zu)",
-		               name, ck_line_at(in, bad), bad);
-	if (rc != CK_OK)
-		return ck_fail(err, rc, "%s: cannot convert from GB18030: %s", name,
-		               ck_strerror(rc));
+	size_t off = 0;
+	int rc;
+	const char *p;
+	if (src->size >= 3) {
+		if ((p = filing_src_bytes(src, 0, 3, 1, &rc)) == NULL)
+			return rc;
+		if (memcmp(p, "\xef\xbb\xbf", 3) == 0)
+			off = 3;
+	}
+	while (off < src->size) {
+		size_t n = src->size - off < 4096 ? src->size - off : 4096;
+		if ((p = filing_src_bytes(src, off, n, 1, &rc)) == NULL)
+			return rc;
+		for (size_t i = 0; i < n; i++) {
+			if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')
+				continue;
+			*format = p[i] == '<' ? CK_FILING_XML : CK_FILING_CSV;
+			return CK_OK;
+		}
+		off += n;
+	}
+	*format = CK_FILING_CSV;
+	return CK_OK;
+}
+
+/* Reads the whole source into memory (XML is parsed as a document). */
+static int
+whole(struct filing_src *src, const char *name, const char **data, char **owned, char *err)
+{
+	*owned = NULL;
+	if (src->mem != NULL) {
+		*data = src->mem;
+		return CK_OK;
+	}
+	char *buf = malloc(src->size + 1);
+	if (buf == NULL)
+		return ck_fail(err, CK_E_NOMEM, "out of memory reading %s", name);
+	if (filing_src_read(src, 0, src->size, buf) != CK_OK) {
+		free(buf);
+		return ck_fail(err, CK_E_IO, "cannot read %s: %s", name,
+		               errno ? strerror(errno) : "file changed while reading");
+	}
+	buf[src->size] = '\0';
+	*data = *owned = buf;
 	return CK_OK;
 }
 
 static int
-import_csv(struct filing_ctx *fx, const char *data, size_t len, char *err)
-{
-	static const char bom[] = "\xef\xbb\xbf";
-	int has_bom = len >= 3 && memcmp(data, bom, 3) == 0;
-	enum ck_filing_encoding enc = fx->encoding;
-	if (enc == CK_ENCODING_AUTO)
-		enc = has_bom || ck_utf8_invalid_at((const unsigned char *)data, len) == len
-		          ? CK_ENCODING_UTF8
-		          : CK_ENCODING_GB18030;
-	if (enc == CK_ENCODING_GB18030) {
-		char *utf8 = NULL;
-		size_t utf8_len = 0;
-		int rc = gb18030_to_utf8(fx->name, data, len, &utf8, &utf8_len, err);
-		if (rc != CK_OK)
-			return rc;
-		rc = filing_import_csv(fx, utf8, utf8_len, err);
-		free(utf8);
-		return rc;
-	}
-	if (has_bom) {
-		data += 3;
-		len -= 3;
-	}
-	size_t valid = ck_utf8_invalid_at((const unsigned char *)data, len);
-	if (valid != len)
-		return ck_fail(err, CK_E_ENCODING, "%s:%ld: not valid UTF-8 (byte offset %zu)",
-		               fx->name, ck_line_at(data, valid), valid + (has_bom ? 3 : 0));
-	return filing_import_csv(fx, data, len, err);
-}
-
-static enum ck_filing_format
-sniff_format(const char *data, size_t len)
-{
-	size_t i = len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-	while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
-		i++;
-	return i < len && data[i] == '<' ? CK_FILING_XML : CK_FILING_CSV;
-}
-
-int
-ck_filing_import_buffer(struct ck_store *st, struct ck_xsd_set *xsd, const char *name,
-                        const void *data, size_t len, const struct ck_filing_opts *opts,
-                        ck_filing_report_fn report, void *report_ctx, struct ck_filing_stats *stats,
-                        char *err)
+import_src(struct ck_store *st, struct ck_xsd_set *xsd, const char *name, struct filing_src *src,
+           const struct ck_filing_opts *opts, ck_filing_report_fn report, void *report_ctx,
+           struct ck_filing_stats *stats, char *err)
 {
 	*stats = (struct ck_filing_stats){0};
 	struct filing_ctx fx = {
@@ -461,16 +490,46 @@ ck_filing_import_buffer(struct ck_store *st, struct ck_xsd_set *xsd, const char 
 	    .field_names = ck_filing_csv_names,
 	};
 	enum ck_filing_format format = opts->format;
-	if (format == CK_FILING_AUTO)
-		format = sniff_format(data, len);
-	int rc = format == CK_FILING_XML ? filing_import_xml(&fx, data, len, err)
-	                                 : import_csv(&fx, data, len, err);
-	if (fx.cases_in_batch > 0) {
-		int commit = ck_store_commit_batch(st, err);
+	int rc = CK_OK;
+	if (format == CK_FILING_AUTO && (rc = sniff_format(src, &format)) != CK_OK)
+		return ck_fail(err, rc, "cannot read %s: %s", name, ck_strerror(rc));
+	if (format == CK_FILING_XML) {
+		const char *data = NULL;
+		char *owned = NULL;
+		rc = whole(src, name, &data, &owned, err);
 		if (rc == CK_OK)
-			rc = commit;
+			rc = filing_import_xml(&fx, data, src->size, err);
+		free(owned);
+	} else {
+		fx.src = src;
+		rc = ck_store_bulk_begin(st, err);
+		if (rc == CK_OK)
+			rc = filing_import_csv(&fx, src, err);
 	}
+	if (rc == CK_OK)
+		rc = filing_commit(&fx, err);
+	else if (fx.cases_in_batch > 0)
+		ck_store_rollback_batch(st); /* none of the batch in progress */
+	if (format != CK_FILING_XML)
+		ck_store_bulk_end(st);
 	ck_arena_release(&fx.arena);
+	return rc;
+}
+
+int
+ck_filing_import_buffer(struct ck_store *st, struct ck_xsd_set *xsd, const char *name,
+                        const void *data, size_t len, const struct ck_filing_opts *opts,
+                        ck_filing_report_fn report, void *report_ctx, struct ck_filing_stats *stats,
+                        char *err)
+{
+	*stats = (struct ck_filing_stats){0};
+	if (len > CK_FILING_MAX_BYTES)
+		return ck_fail(err, CK_E_TOOBIG, "%s is larger than %zu bytes", name,
+		               CK_FILING_MAX_BYTES);
+	struct filing_src src;
+	filing_src_memory(&src, data, len);
+	int rc = import_src(st, xsd, name, &src, opts, report, report_ctx, stats, err);
+	filing_src_release(&src);
 	return rc;
 }
 
@@ -493,29 +552,10 @@ ck_filing_import_file(struct ck_store *st, struct ck_xsd_set *xsd, const char *p
 		return ck_fail(err, CK_E_TOOBIG, "%s is larger than %zu bytes", path,
 		               CK_FILING_MAX_BYTES);
 	}
-	size_t size = (size_t)sb.st_size, got = 0;
-	char *buf = malloc(size + 1);
-	if (buf == NULL) {
-		close(fd);
-		return ck_fail(err, CK_E_NOMEM, "out of memory reading %s", path);
-	}
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	struct filing_src src;
+	filing_src_file(&src, fd, &sb);
+	int rc = import_src(st, xsd, path, &src, opts, report, report_ctx, stats, err);
+	filing_src_release(&src);
 	close(fd);
-	if (got != size) {
-		free(buf);
-		return ck_fail(err, CK_E_IO, "cannot read %s: %s", path,
-		               errno ? strerror(errno) : "file changed while reading");
-	}
-	buf[size] = '\0';
-	int rc =
-	    ck_filing_import_buffer(st, xsd, path, buf, size, opts, report, report_ctx, stats, err);
-	free(buf);
 	return rc;
 }

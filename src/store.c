@@ -415,6 +415,9 @@ static const char SQL_JOURNALS_DEFAULT[] = "PRAGMA temp_store = DEFAULT";
 static const char SQL_SAVEPOINT[] = "SAVEPOINT ck_unit";
 static const char SQL_RELEASE[] = "RELEASE ck_unit";
 
+/* The kinds of batch (st->in_batch). */
+enum { NO_BATCH = 0, SAVEPOINT_BATCH = 1, WHOLE_BATCH = 2 };
+
 static int
 control(struct ck_store *st, const char *sql, char *err)
 {
@@ -422,28 +425,48 @@ control(struct ck_store *st, const char *sql, char *err)
 	return s ? ck_store_step_done(st, s, err, sql) : CK_E_STORE;
 }
 
-int
-ck_store_begin_batch(struct ck_store *st, char *err)
+static int
+begin_batch(struct ck_store *st, int kind, char *err)
 {
-	if (st->in_batch)
+	if (st->in_batch != NO_BATCH)
 		return ck_fail(err, CK_E_USAGE, "store %s: a batch is already open", st->path);
-	/* temp_store cannot change inside a transaction: before BEGIN. */
+	/* temp_store cannot change inside a transaction: before BEGIN.  (A
+	 * whole batch opens no savepoint, but SQLite may still keep statement
+	 * journals for single statements.) */
 	int rc = control(st, SQL_JOURNALS_IN_MEMORY, err);
 	if (rc == CK_OK)
 		rc = control(st, SQL_BEGIN, err);
 	if (rc == CK_OK)
-		st->in_batch = 1;
+		st->in_batch = kind;
 	else
 		control(st, SQL_JOURNALS_DEFAULT, NULL);
 	return rc;
 }
 
 int
+ck_store_begin_batch(struct ck_store *st, char *err)
+{
+	return begin_batch(st, SAVEPOINT_BATCH, err);
+}
+
+int
+ck_store_begin_whole_batch(struct ck_store *st, char *err)
+{
+	return begin_batch(st, WHOLE_BATCH, err);
+}
+
+int
+ck_store_in_batch(const struct ck_store *st)
+{
+	return st->in_batch != NO_BATCH;
+}
+
+int
 ck_store_commit_batch(struct ck_store *st, char *err)
 {
-	if (!st->in_batch)
+	if (st->in_batch == NO_BATCH)
 		return ck_fail(err, CK_E_USAGE, "store %s: no batch is open", st->path);
-	st->in_batch = 0;
+	st->in_batch = NO_BATCH;
 	int rc = control(st, SQL_COMMIT, err);
 	if (rc != CK_OK)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -451,22 +474,73 @@ ck_store_commit_batch(struct ck_store *st, char *err)
 	return rc != CK_OK ? rc : back;
 }
 
-/* A unit of work: its own transaction, or a savepoint inside a batch. */
+/* Bulk loading: see store.h.  SQLite's defaults are a cache of 2 MiB
+ * (-2000) and a checkpoint every 1000 pages. */
+static const char SQL_BULK_ON[] = "PRAGMA cache_size = -32768";
+static const char SQL_BULK_CHECKPOINTS[] = "PRAGMA wal_autocheckpoint = 20000";
+static const char SQL_BULK_OFF[] = "PRAGMA cache_size = -2000";
+static const char SQL_BULK_CHECKPOINTS_OFF[] = "PRAGMA wal_autocheckpoint = 1000";
+
+int
+ck_store_bulk_begin(struct ck_store *st, char *err)
+{
+	int rc = ck_store_exec(st, SQL_BULK_ON, err);
+	if (rc == CK_OK)
+		rc = ck_store_exec(st, SQL_BULK_CHECKPOINTS, err);
+	return rc;
+}
+
+void
+ck_store_bulk_end(struct ck_store *st)
+{
+	ck_store_exec(st, SQL_BULK_OFF, NULL);
+	ck_store_exec(st, SQL_BULK_CHECKPOINTS_OFF, NULL);
+}
+
+void
+ck_store_rollback_batch(struct ck_store *st)
+{
+	if (st->in_batch == NO_BATCH)
+		return;
+	st->in_batch = NO_BATCH;
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	control(st, SQL_JOURNALS_DEFAULT, NULL);
+}
+
+/* A unit of work: its own transaction, a savepoint inside a batch, nothing
+ * of its own inside a whole batch. */
 int
 ck_store_unit_begin(struct ck_store *st, char *err)
 {
-	return control(st, st->in_batch ? SQL_SAVEPOINT : SQL_BEGIN, err);
+	switch (st->in_batch) {
+	case SAVEPOINT_BATCH: return control(st, SQL_SAVEPOINT, err);
+	case WHOLE_BATCH: return CK_OK;
+	default: return control(st, SQL_BEGIN, err);
+	}
 }
 
 int
 ck_store_unit_end(struct ck_store *st, int rc, char *err)
 {
 	if (rc == CK_OK) {
-		rc = control(st, st->in_batch ? SQL_RELEASE : SQL_COMMIT, err);
+		if (st->in_batch == WHOLE_BATCH)
+			return CK_OK;
+		rc = control(st, st->in_batch == SAVEPOINT_BATCH ? SQL_RELEASE : SQL_COMMIT, err);
 		if (rc == CK_OK)
 			return CK_OK;
 	}
-	sqlite3_exec(st->db, st->in_batch ? "ROLLBACK TO ck_unit; RELEASE ck_unit" : "ROLLBACK",
-	             NULL, NULL, NULL);
+	switch (st->in_batch) {
+	case SAVEPOINT_BATCH:
+		sqlite3_exec(st->db, "ROLLBACK TO ck_unit; RELEASE ck_unit", NULL, NULL, NULL);
+		break;
+	case WHOLE_BATCH:
+		/* SQLite may have rolled back already (after an I/O error or a
+		 * full disk): then this ROLLBACK has nothing to do. */
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		st->in_batch = NO_BATCH;
+		control(st, SQL_JOURNALS_DEFAULT, NULL);
+		break;
+	default: sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL); break;
+	}
 	return rc;
 }

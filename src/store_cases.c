@@ -220,9 +220,15 @@ nomem:
 	return ck_fail(err, CK_E_NOMEM, "out of memory reading debtors");
 }
 
+/*
+ * Adds the case.  Its audit row names the debtors it was created with
+ * (their identifiers in filing order, ", " between them): one row per case
+ * rather than one more per debtor, the larger part of an import's writes.
+ * Debtors added to the case later get their own debtor.added rows.
+ */
 static int
-insert_case(struct ck_store *st, const struct ck_case_rec *c, const char *source, int64_t now,
-            int64_t *case_id, char *err)
+insert_case(struct ck_store *st, const struct ck_case_rec *c, const struct ck_debtor_rec *debtors,
+            size_t n_debtors, const char *source, int64_t now, int64_t *case_id, char *err)
 {
 	sqlite3_stmt *s = ck_store_stmt(st, SQL_CASE_INSERT, err);
 	if (s == NULL)
@@ -231,8 +237,28 @@ insert_case(struct ck_store *st, const struct ck_case_rec *c, const char *source
 	bind_case(s, c, now, source);
 	int rc = ck_store_step_done(st, s, err, "adding a case");
 	*case_id = sqlite3_last_insert_rowid(st->db);
-	if (rc == CK_OK)
-		rc = audit(st, now, source, "case.created", c->case_no, NULL, NULL, err);
+	if (rc != CK_OK)
+		return rc;
+	char small[256], *named = small;
+	size_t need = 1;
+	for (size_t i = 0; i < n_debtors; i++)
+		need += strlen(debtors[i].id_no) + 2;
+	if (need > sizeof small && (named = malloc(need)) == NULL)
+		return ck_fail(err, CK_E_NOMEM, "out of memory adding case %s", c->case_no);
+	size_t len = 0;
+	for (size_t i = 0; i < n_debtors; i++) {
+		size_t n = strlen(debtors[i].id_no);
+		if (i > 0) {
+			memcpy(named + len, ", ", 2);
+			len += 2;
+		}
+		memcpy(named + len, debtors[i].id_no, n);
+		len += n;
+	}
+	named[len] = '\0';
+	rc = audit(st, now, source, "case.created", c->case_no, NULL, named, err);
+	if (named != small)
+		free(named);
 	return rc;
 }
 
@@ -242,9 +268,11 @@ sync_debtors(struct ck_store *st, int64_t case_id, const struct ck_case_rec *c,
              const struct ck_debtor_rec *debtors, size_t n_debtors, const char *source, int64_t now,
              struct ck_import_outcome *out, char *err)
 {
-	struct stored_debtor *have;
-	size_t n_have;
-	int rc = load_debtors(st, case_id, &have, &n_have, err);
+	struct stored_debtor *have = NULL;
+	size_t n_have = 0;
+	/* A case just created has no debtors yet: nothing to read. */
+	int rc = out->result == CK_IMPORT_CREATED ? CK_OK
+	                                          : load_debtors(st, case_id, &have, &n_have, err);
 	if (rc != CK_OK)
 		return rc;
 	int next_position = 0;
@@ -272,7 +300,8 @@ sync_debtors(struct ck_store *st, int64_t case_id, const struct ck_case_rec *c,
 			sqlite3_bind_text(s, 5, want->id_no, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(s, 6, now);
 			rc = ck_store_step_done(st, s, err, "adding a debtor");
-			if (rc == CK_OK)
+			/* A new case's audit row names its first debtors. */
+			if (rc == CK_OK && out->result != CK_IMPORT_CREATED)
 				rc = audit(st, now, source, "debtor.added", c->case_no, want->id_no,
 				           NULL, err);
 			out->debtors_added++;
@@ -327,13 +356,17 @@ ck_store_import_case(struct ck_store *st, const struct ck_case_rec *c,
                      int64_t now, struct ck_import_outcome *out, char *err)
 {
 	*out = (struct ck_import_outcome){0};
-	if (n_debtors == 0)
-		return ck_fail(err, CK_E_INVALID, "case %s has no debtor", c->case_no);
-	if (ck_case_status_name(c->status) == NULL)
-		return ck_fail(err, CK_E_INVALID, "case %s has no valid status", c->case_no);
 	int rc = ck_store_unit_begin(st, err);
 	if (rc != CK_OK)
 		return rc;
+	/* Refused inside the unit, so that a whole batch ends as its contract
+	 * says whatever fails. */
+	if (n_debtors == 0)
+		return ck_store_unit_end(
+		    st, ck_fail(err, CK_E_INVALID, "case %s has no debtor", c->case_no), err);
+	if (ck_case_status_name(c->status) == NULL)
+		return ck_store_unit_end(
+		    st, ck_fail(err, CK_E_INVALID, "case %s has no valid status", c->case_no), err);
 
 	sqlite3_stmt *s = ck_store_stmt(st, SQL_CASE_GET, err);
 	if (s == NULL)
@@ -353,7 +386,7 @@ ck_store_import_case(struct ck_store *st, const struct ck_case_rec *c,
 		if (step != SQLITE_DONE)
 			return ck_store_unit_end(st, ck_store_db_fail(st, err, "looking up a case"),
 			                         err);
-		rc = insert_case(st, c, source, now, &case_id, err);
+		rc = insert_case(st, c, debtors, n_debtors, source, now, &case_id, err);
 		out->result = CK_IMPORT_CREATED;
 	}
 	if (rc == CK_OK)

@@ -29,6 +29,8 @@ struct ck_store {
 	char store_id[17]; /* random, minted with the file: salts RequestIds */
 	struct ck_store_cached stmts[128];
 	size_t n_stmts;
+	/* 0: no batch; else the kind of the open batch (a batch of
+	 * savepoints, or a whole one: store.c) */
 	int in_batch;
 	int run_lock; /* file descriptor of the held run lock, -1 when none */
 	/* Compressing raw answers: one deflate stream reset for each answer
@@ -55,9 +57,10 @@ int ck_store_step_done(struct ck_store *st, sqlite3_stmt *s, char *err, const ch
 /* Column text, "" for NULL. */
 const char *ck_store_col_text(sqlite3_stmt *s, int i);
 
-/* A unit of work: its own transaction, or a savepoint inside a batch.
- * ck_store_unit_end() commits when rc is CK_OK, else rolls back; returns
- * the final code. */
+/* A unit of work: its own transaction, a savepoint inside a batch, or
+ * nothing of its own inside a whole batch.  ck_store_unit_end() commits
+ * (releases) when rc is CK_OK, else rolls back the unit (the whole batch
+ * and closes it, inside a whole batch); returns the final code. */
 int ck_store_unit_begin(struct ck_store *st, char *err);
 int ck_store_unit_end(struct ck_store *st, int rc, char *err);
 

@@ -7,6 +7,7 @@
 #include <iconv.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 size_t
 ck_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
@@ -50,10 +51,32 @@ ck_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
 size_t
 ck_utf8_invalid_at(const unsigned char *p, size_t len)
 {
+	/* Filings are mostly ASCII separators and digits around three-byte
+	 * Chinese characters: ASCII is skipped eight bytes at a time, and the
+	 * common three-byte form is checked here without decoding it. */
 	uint32_t cp;
 	size_t i = 0, n;
-	while (i < len && (n = ck_utf8_seq(p + i, len - i, &cp)) > 0)
-		i += n;
+	while (i < len) {
+		uint64_t eight;
+		while (len - i >= 8 &&
+		       (memcpy(&eight, p + i, 8), (eight & 0x8080808080808080u) == 0))
+			i += 8;
+		if (i == len)
+			break;
+		unsigned char c = p[i];
+		if (c < 0x80) {
+			i++;
+		} else if (c >= 0xE1 && c <= 0xEF && c != 0xED && len - i >= 3 &&
+		           (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80) {
+			/* U+1000..U+CFFF and U+E000..U+FFFF: no overlong form, no
+			 * surrogate possible (those lead with E0 and ED) */
+			i += 3;
+		} else if ((n = ck_utf8_seq(p + i, len - i, &cp)) > 0) {
+			i += n;
+		} else {
+			break;
+		}
+	}
 	return i;
 }
 
@@ -130,4 +153,72 @@ ck_from_utf8(const char *to, const unsigned char *p, size_t len, char **out, siz
              size_t *bad_offset)
 {
 	return convert(to, "UTF-8", p, len, out, out_len, bad_offset);
+}
+
+struct ck_utf8_conv {
+	iconv_t cd;
+	char *buf;
+	size_t cap;
+};
+
+int
+ck_utf8_conv_open(const char *from, struct ck_utf8_conv **out)
+{
+	*out = NULL;
+	struct ck_utf8_conv *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return CK_E_NOMEM;
+	c->cd = iconv_open("UTF-8", from);
+	if (c->cd == (iconv_t)-1) {
+		free(c);
+		return CK_E_NOTFOUND;
+	}
+	*out = c;
+	return CK_OK;
+}
+
+int
+ck_utf8_conv_run(struct ck_utf8_conv *c, const unsigned char *p, size_t len, const char **out,
+                 size_t *out_len, size_t *bad_offset)
+{
+	*out = NULL;
+	*out_len = 0;
+	char *in = (char *)(uintptr_t)p; /* iconv does not write through it */
+	size_t in_left = len, used = 0;
+	for (;;) {
+		/* GB18030 grows by at most half (two bytes become three). */
+		size_t want = used + in_left + in_left / 2 + 16;
+		if (want > c->cap) {
+			char *grown = realloc(c->buf, want);
+			if (grown == NULL)
+				return CK_E_NOMEM;
+			c->buf = grown;
+			c->cap = want;
+		}
+		char *o = c->buf + used;
+		size_t o_left = c->cap - used;
+		size_t r = iconv(c->cd, &in, &in_left, &o, &o_left);
+		int saved = errno;
+		used = (size_t)(o - c->buf);
+		if (r != (size_t)-1)
+			break;
+		if (saved != E2BIG) {
+			*bad_offset = len - in_left;
+			iconv(c->cd, NULL, NULL, NULL, NULL); /* back to the initial state */
+			return CK_E_ENCODING;
+		}
+	}
+	*out = c->buf;
+	*out_len = used;
+	return CK_OK;
+}
+
+void
+ck_utf8_conv_close(struct ck_utf8_conv *c)
+{
+	if (c == NULL)
+		return;
+	iconv_close(c->cd);
+	free(c->buf);
+	free(c);
 }

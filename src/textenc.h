@@ -35,6 +35,22 @@ long ck_line_at(const char *p, size_t off);
 int ck_to_utf8(const char *from, const unsigned char *p, size_t len, char **out, size_t *out_len,
                size_t *bad_offset);
 
+/*
+ * A converter to UTF-8 kept open for a text converted piece by piece (one
+ * iconv descriptor instead of one per piece), for encodings without shift
+ * states such as GB18030, where each piece ends on a character boundary.
+ * ck_utf8_conv_open() returns CK_OK, CK_E_NOTFOUND when iconv does not know
+ * `from`, or CK_E_NOMEM; the converter is freed by ck_utf8_conv_close().
+ * ck_utf8_conv_run() converts p[0..len) into the converter's own buffer:
+ * *out stays valid until the next call or the close.  Results as
+ * ck_to_utf8(), *bad_offset relative to p.
+ */
+struct ck_utf8_conv;
+int ck_utf8_conv_open(const char *from, struct ck_utf8_conv **out);
+int ck_utf8_conv_run(struct ck_utf8_conv *c, const unsigned char *p, size_t len, const char **out,
+                     size_t *out_len, size_t *bad_offset);
+void ck_utf8_conv_close(struct ck_utf8_conv *c);
+
 /* The other way: UTF-8 text p[0..len) into the iconv encoding `to`
  * (e.g. "GB18030"), with the same results; CK_E_ENCODING also when a
  * character has no form in `to`. */

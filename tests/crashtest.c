@@ -716,12 +716,18 @@ static const char SQL_CASES_NOT_WHOLE[] =
     "   AND d.removed_at IS NULL))";
 
 /* Creations recorded in the audit trail but for cases or debtors absent,
- * or recorded twice. */
+ * or recorded twice.  A case's creation names the debtors it was created
+ * with (", " between them); debtors added later have rows of their own. */
 static const char SQL_AUDIT_AGREES[] =
     "SELECT (SELECT count(*) FROM audit WHERE action = 'case.created')"
     " = (SELECT count(*) FROM cases)"
-    " AND (SELECT count(*) FROM audit WHERE action = 'debtor.added')"
+    " AND (SELECT total(length(detail) - length(replace(detail, ',', '')) + 1) FROM audit"
+    "  WHERE action = 'case.created')"
+    "  + (SELECT count(*) FROM audit WHERE action = 'debtor.added')"
     " = (SELECT count(*) FROM debtors)"
+    " AND NOT EXISTS (SELECT 1 FROM audit a JOIN cases c ON c.case_no = a.case_no"
+    "  JOIN debtors d ON d.case_id = c.id AND d.position = 0"
+    "  WHERE a.action = 'case.created' AND a.detail NOT LIKE d.id_no || '%')"
     " AND (SELECT count(DISTINCT case_no) FROM audit WHERE action = 'case.created')"
     " = (SELECT count(*) FROM cases)";
 

@@ -463,6 +463,165 @@ reimport_updates_debtors(void **state)
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM debtors WHERE removed_at IS NULL"), 2);
 }
 
+/* A valid resident identity number for person n (birth date from n, then
+ * the check character). */
+static void
+resident_id(unsigned n, char out[19])
+{
+	static const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+	snprintf(out, 19, "3201021980%02u%02u%03u", 1 + n % 12, 1 + n / 12 % 28, n / 336 % 1000);
+	int sum = 0;
+	for (int i = 0; i < 17; i++)
+		sum += (out[i] - '0') * weights[i];
+	out[17] = "10X98765432"[sum % 11];
+	out[18] = '\0';
+}
+
+/* A filing of `cases` one-debtor cases (serials 1..cases) with case 0's two
+ * rows apart: the first after the header, the other at the end, after more
+ * than the reader's window of other rows.  `bad_last` spoils the last. */
+static char *
+filing_with_rows_apart(struct fixture *f, int cases, int bad_last)
+{
+	size_t cap = (size_t)cases * 160 + 1024, len = 0;
+	char *text = malloc(cap);
+	len += (size_t)snprintf(text, cap, "%s", header);
+	char id[19];
+	for (int i = 0; i <= cases; i++) {
+		resident_id((unsigned)i, id);
+		len +=
+		    (size_t)snprintf(text + len, cap - len,
+		                     "(2024)苏1283执%d号,苏1283,泰兴市人民法院,2024-03-04,李四,100,"
+		                     "person,张三,%s,,\n",
+		                     i, id);
+	}
+	len += (size_t)snprintf(text + len, cap - len,
+	                        "(2024)苏1283执0号,苏1283,泰兴市人民法院,2024-03-04,李四,100,"
+	                        "org,某公司,%s,,\n",
+	                        bad_last ? "91321283MA1MX8K2PX" : "91321283MA1MX8K2PW");
+	char *path = ck_test_path(f->dir, "apart.csv");
+	ck_test_write_file(path, text, len);
+	free(text);
+	return path;
+}
+
+/* The rows of a case far apart in a file (more than the reader's window
+ * between them) make one case, its debtors in the order of the file. */
+static void
+csv_file_rows_apart_make_one_case(void **state)
+{
+	struct fixture *f = *state;
+	char *path = filing_with_rows_apart(f, 12000, 0);
+	assert_int_equal(import_path(f, path), CK_OK);
+	assert_string_equal(f->messages, "");
+	assert_int_equal(f->stats.cases_created, 12001);
+	assert_int_equal(f->stats.debtors_added, 12002);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM debtors d JOIN cases c ON c.id ="
+	                            " d.case_id WHERE c.case_no = '(2024)苏1283执0号'"
+	                            " AND ((d.position = 0 AND d.kind = 'person')"
+	                            "  OR (d.position = 1 AND d.id_no = '91321283MA1MX8K2PW'))"),
+	                 2);
+	/* Stored in the order in which cases first appear. */
+	assert_int_equal(sql_int(f, "SELECT id FROM cases WHERE case_no = '(2024)苏1283执0号'"), 1);
+
+	/* Again: every case unchanged. */
+	long long audit = sql_int(f, "SELECT count(*) FROM audit");
+	assert_int_equal(import_path(f, path), CK_OK);
+	assert_int_equal(f->stats.cases_unchanged, 12001);
+	assert_int_equal(f->stats.cases_created + f->stats.cases_updated, 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM audit"), audit);
+	free(path);
+}
+
+/* A bad row at the end of a file rejects its case, whose good row came
+ * first: nothing of that case is stored, the other cases are. */
+static void
+csv_file_bad_row_apart_stores_nothing_of_its_case(void **state)
+{
+	struct fixture *f = *state;
+	char *path = filing_with_rows_apart(f, 12000, 1);
+	assert_int_equal(import_path(f, path), CK_OK);
+	assert_int_equal(f->stats.cases_created, 12000);
+	assert_int_equal(f->stats.cases_rejected, 1);
+	assert_non_null(strstr(f->messages, "apart.csv:12003: debtor_id 91321283MA1MX8K2PX"));
+	assert_non_null(strstr(f->messages, "apart.csv:2: case (2024)苏1283执0号 rejected"));
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM cases WHERE case_no ="
+	                            " '(2024)苏1283执0号'"),
+	                 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM audit WHERE case_no ="
+	                            " '(2024)苏1283执0号'"),
+	                 0);
+	free(path);
+}
+
+/* Changes the file being imported from the problem report (which the
+ * reader calls while it reads the file the first time). */
+struct changer {
+	struct fixture *f;
+	const char *path;
+};
+
+static void
+change_file(void *ctx, const char *where, const char *message)
+{
+	struct changer *c = ctx;
+	collect(c->f, where, message);
+	FILE *fp = fopen(c->path, "a");
+	assert_non_null(fp);
+	fputs("(2024)苏1283执9号,苏1283,泰兴市人民法院,2024-03-04,李四,1,person,张三,"
+	      "320102198001011238,,\n",
+	      fp);
+	fclose(fp);
+}
+
+/* The file is read twice; if it changes in between, nothing is imported
+ * (the second reading would not be of the file checked). */
+static void
+csv_file_changed_while_read_imports_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char text[2048];
+	snprintf(text, sizeof text,
+	         "%s"
+	         "(2024)苏1283执1号,苏1283,泰兴市人民法院,2024-03-04,李四,0,person,张三,"
+	         "320102198001011238,,\n"
+	         "(2024)苏1283执2号,苏1283,泰兴市人民法院,2024-03-04,李四,1,person,张三,"
+	         "320102198001011238,,\n",
+	         header);
+	char *path = ck_test_path(f->dir, "moving.csv");
+	ck_test_write_file(path, text, strlen(text));
+	struct changer c = {.f = f, .path = path};
+	struct ck_filing_opts opts = {.now = 1700000000};
+	f->messages[0] = '\0';
+	f->err[0] = '\0';
+	assert_int_equal(
+	    ck_filing_import_file(f->st, f->xsd, path, &opts, change_file, &c, &f->stats, f->err),
+	    CK_E_IO);
+	assert_non_null(strstr(f->err, "moving.csv changed while it was being read"));
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM cases"), 0);
+	free(path);
+}
+
+/* Found while reading files piece by piece: with line ends of a lone CR
+ * (which libcsv takes as record ends), a record after a line break quoted
+ * inside a field was reported on the line where that field began. */
+static void
+csv_cr_line_ends_count_physical_lines(void **state)
+{
+	struct fixture *f = *state;
+	const char *text =
+	    "case_no,court_code,court_name,filed_at,officer,amount_owed,debtor_kind,debtor_name,"
+	    "debtor_id\r"
+	    "(2024)苏1283执1号,苏1283,\"泰兴市\n人民法院\",2024-03-04,李四,1,person,张三,"
+	    "320102198001011238\r"
+	    "(2024)苏1283执2号,苏1283,泰兴市人民法院,2024-03-04,李四,0,person,张三,"
+	    "320102198001011238\r";
+	assert_int_equal(import_str(f, text), CK_OK);
+	assert_int_equal(f->stats.cases_created, 1);
+	assert_int_equal(f->stats.cases_rejected, 1);
+	assert_non_null(strstr(f->messages, "t.csv:2: amount_owed \"0\""));
+}
+
 static const char xml_head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                                "<Filings xmlns=\"urn:chakong:filing:1\">\n";
 
@@ -567,6 +726,10 @@ main(void)
 	    T(csv_case_rejected_whole),
 	    T(csv_file_level_errors_import_nothing),
 	    T(reimport_updates_debtors),
+	    T(csv_file_rows_apart_make_one_case),
+	    T(csv_file_bad_row_apart_stores_nothing_of_its_case),
+	    T(csv_file_changed_while_read_imports_nothing),
+	    T(csv_cr_line_ends_count_physical_lines),
 	    T(xml_bad_case_rejected_good_imported),
 	    T(xml_bad_debtor_then_good_debtor),
 	    T(xml_file_level_errors_import_nothing),

@@ -457,6 +457,75 @@ failed_import_leaves_nothing(void **state)
 	assert_int_equal(ck_store_commit_batch(f->st, NULL), CK_E_USAGE);
 }
 
+/* A whole batch has no savepoint per case: a failing case rolls back the
+ * whole batch and closes it; the store goes on outside it. */
+static void
+whole_batch_fails_whole(void **state)
+{
+	struct fixture *f = *state;
+	struct ck_case_rec c = sample_case();
+	struct ck_case_rec other = sample_case();
+	other.case_no = "(2024)苏1283执1235号";
+	struct ck_debtor_rec twice[] = {zhang, zhang}; /* violates UNIQUE(case, id) */
+	struct ck_import_outcome out;
+	char err[CK_ERR_SIZE] = "";
+
+	assert_int_equal(ck_store_begin_whole_batch(f->st, NULL), CK_OK);
+	assert_true(ck_store_in_batch(f->st));
+	assert_int_equal(ck_store_begin_batch(f->st, NULL), CK_E_USAGE);
+	assert_int_equal(ck_store_import_case(f->st, &other, &zhang, 1, "a", 1, &out, NULL), CK_OK);
+	assert_int_equal(ck_store_import_case(f->st, &c, twice, 2, "a", 1, &out, err), CK_E_STORE);
+	assert_non_null(strstr(err, "UNIQUE"));
+	assert_false(ck_store_in_batch(f->st));
+	assert_int_equal(ck_store_commit_batch(f->st, NULL), CK_E_USAGE);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM cases"), 0);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM audit"), 0);
+
+	/* A refused case (no debtor) ends the batch the same way. */
+	assert_int_equal(ck_store_begin_whole_batch(f->st, NULL), CK_OK);
+	assert_int_equal(ck_store_import_case(f->st, &other, &zhang, 1, "a", 1, &out, NULL), CK_OK);
+	assert_int_equal(ck_store_import_case(f->st, &c, NULL, 0, "a", 1, &out, NULL),
+	                 CK_E_INVALID);
+	assert_false(ck_store_in_batch(f->st));
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM cases"), 0);
+
+	/* Rolled back on request; then committed whole. */
+	assert_int_equal(ck_store_begin_whole_batch(f->st, NULL), CK_OK);
+	assert_int_equal(ck_store_import_case(f->st, &other, &zhang, 1, "a", 1, &out, NULL), CK_OK);
+	ck_store_rollback_batch(f->st);
+	assert_false(ck_store_in_batch(f->st));
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM cases"), 0);
+	assert_int_equal(ck_store_begin_whole_batch(f->st, NULL), CK_OK);
+	assert_int_equal(ck_store_import_case(f->st, &other, &zhang, 1, "a", 1, &out, NULL), CK_OK);
+	assert_int_equal(out.result, CK_IMPORT_CREATED);
+	struct ck_debtor_rec both[] = {zhang, trading};
+	assert_int_equal(ck_store_import_case(f->st, &c, both, 2, "a", 1, &out, NULL), CK_OK);
+	assert_int_equal(ck_store_commit_batch(f->st, NULL), CK_OK);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM cases"), 2);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM debtors"), 3);
+	/* One audit row per case created, naming its debtors. */
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM audit"), 2);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM audit WHERE action = 'case.created'"
+	                                " AND detail = '320102198001011238, 91321283MA1MX8K2PW'"
+	                                " AND subject IS NULL"),
+	                 1);
+
+	/* Outside a batch, a failing case rolls back alone as before. */
+	struct ck_case_rec third = sample_case();
+	third.case_no = "(2024)苏1283执1236号";
+	assert_int_equal(ck_store_import_case(f->st, &third, twice, 2, "b", 2, &out, NULL),
+	                 CK_E_STORE);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM cases"), 2);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM debtors"), 3);
+
+	/* Bulk loading changes settings only. */
+	assert_int_equal(ck_store_bulk_begin(f->st, NULL), CK_OK);
+	assert_int_equal(ck_store_import_case(f->st, &c, &zhang, 1, "c", 3, &out, NULL), CK_OK);
+	assert_int_equal(out.debtors_removed, 1);
+	ck_store_bulk_end(f->st);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM debtors WHERE removed_at = 3"), 1);
+}
+
 static int
 count_case(void *ctx, const struct ck_case_row *row)
 {
@@ -505,7 +574,8 @@ audit_trail_is_append_only(void **state)
 	                     SQLITE_OK);
 	assert_int_not_equal(sqlite3_exec(h, "DELETE FROM audit", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
-	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM audit WHERE actor = 'x'"), 2);
+	/* The case's creation, naming its debtor. */
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM audit WHERE actor = 'x'"), 1);
 }
 
 int
@@ -521,6 +591,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(removed_debtor_kept_in_history_and_restored, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(failed_import_leaves_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(whole_batch_fails_whole, setup, teardown),
 	    cmocka_unit_test_setup_teardown(listing_filters_by_status, setup, teardown),
 	    cmocka_unit_test_setup_teardown(audit_trail_is_append_only, setup, teardown),
 	};

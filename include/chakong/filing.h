@@ -13,7 +13,13 @@
  *
  * A problem with the file as a whole (unreadable, not CSV or XML, missing
  * required columns, malformed XML) is returned as an error and nothing of
- * the file is imported.
+ * the file is imported.  A CSV file is read in passes (checked whole, then
+ * stored case by case) and never held in memory: memory grows with the
+ * number of its rows and cases, not its bytes.  Cases are committed many
+ * at a time; an error from the store, or the file changing while it is
+ * imported, stops the import: the cases of the batches committed before
+ * (counted in the stats) stay imported, whole, and none of the batch in
+ * progress is.
  *
  * Ownership: everything passed in is borrowed for the call.  Messages given
  * to the report callback are valid only during the callback.
@@ -39,7 +45,8 @@ enum ck_filing_encoding {
 	CK_ENCODING_GB18030
 };
 
-/* Largest filing file accepted (bigger ones are refused before reading). */
+/* Largest filing file or buffer accepted (bigger ones are refused before
+ * reading). */
 #define CK_FILING_MAX_BYTES ((size_t)1 << 30)
 /* Longest name, court name or officer, in characters. */
 #define CK_FILING_MAX_NAME_CHARS 256
@@ -73,8 +80,9 @@ int ck_filing_encoding_parse(const char *text);
 
 /*
  * Imports one file.  Returns CK_OK when the file could be read as a whole
- * (stats then tell what was imported and rejected), or an error for the file
- * as a whole (then `err` says why and nothing was imported).
+ * (stats then tell what was imported and rejected), or an error (then `err`
+ * says why; stats count the cases imported before it, none when the
+ * problem is with the file as a whole).
  */
 int ck_filing_import_file(struct ck_store *st, struct ck_xsd_set *xsd, const char *path,
                           const struct ck_filing_opts *opts, ck_filing_report_fn report,

@@ -65,6 +65,38 @@ int ck_store_lock_runs(struct ck_store *st, char *err);
 int ck_store_begin_batch(struct ck_store *st, char *err);
 int ck_store_commit_batch(struct ck_store *st, char *err);
 
+/*
+ * Whole batches, for a caller that checks its input completely before
+ * writing it, so that a verb can fail only on the store itself (disk full,
+ * an I/O error), which ends the caller's work anyway.  The verbs inside take
+ * no savepoint of their own (a savepoint copies every page its verb touches:
+ * a third of an import's instructions), and the batch is all or nothing: a
+ * verb that returns an error has rolled back the whole batch, which is then
+ * closed (ck_store_commit_batch() would answer CK_E_USAGE).  Otherwise
+ * ck_store_commit_batch() makes it durable.  A process killed at any moment
+ * leaves the store as it was before the batch or after it.
+ */
+int ck_store_begin_whole_batch(struct ck_store *st, char *err);
+
+/* Ends the open batch (of either kind) without keeping any of it. */
+void ck_store_rollback_batch(struct ck_store *st);
+
+/*
+ * Bulk loading, for whole batches of thousands of cases (an import): until
+ * ck_store_bulk_end(), a page cache of 32 MiB instead of 2, so that the
+ * index pages a batch dirties (the debtors' identifiers come in no order,
+ * each to a page of its own) stay in memory until the batch commits
+ * instead of being written out and read back; and a checkpoint every
+ * 20 000 pages of WAL (80 MiB) instead of 1 000, so that an index page
+ * rewritten by many batches is copied into the database once rather than
+ * after each.  Durability is the same: each batch is one commit.
+ */
+int ck_store_bulk_begin(struct ck_store *st, char *err);
+void ck_store_bulk_end(struct ck_store *st);
+
+/* Whether a batch (of either kind) is open. */
+int ck_store_in_batch(const struct ck_store *st);
+
 enum ck_case_status {
 	CK_CASE_ACTIVE = 1,     /* queried on filing */
 	CK_CASE_TERMINATED = 2, /* 终结本次执行: re-queried every six months for five years */

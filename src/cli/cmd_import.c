@@ -76,7 +76,15 @@ cmd_import(struct cli *cli, int argc, char **argv)
 		err[0] = '\0';
 		if (ck_filing_import_file(st, xsd, p.args[i], &opts, report_problem, cli, &stats,
 		                          err) != CK_OK) {
-			cli_error(cli, "%s (nothing of this file was imported)", err);
+			int imported =
+			    stats.cases_created + stats.cases_updated + stats.cases_unchanged;
+			if (imported == 0)
+				cli_error(cli, "%s (nothing of this file was imported)", err);
+			else
+				cli_error(cli,
+				          "%s (%d cases of this file were imported before that, "
+				          "each whole; importing it again completes it)",
+				          err, imported);
 			status = CLI_USAGE;
 			continue;
 		}
