@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/sha.h>
@@ -152,9 +153,19 @@ render(const struct ck_report *r, int flag, const struct ck_report_render *opt, 
 
 /* ---- Batches ------------------------------------------------------------------ */
 
-/* Cases per batch: enough that the one sync of a batch costs little per
- * case, few enough that the temporary files of a batch stay small. */
-enum { BATCH_CASES = 256 };
+/* A batch is finished when it holds BATCH_CASES cases or has been open
+ * BATCH_MS: enough that its one sync costs little per case, little enough
+ * that a process killed again and again still gets reports out (what a
+ * kill loses is the open batch: at most BATCH_MS of work). */
+enum { BATCH_CASES = 256, BATCH_MS = 50 };
+
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 struct pending_file {
 	char *tmp, *path;
@@ -170,6 +181,9 @@ struct ck_report_batch {
 	char *dir;
 	int dir_fd;
 	int64_t now;
+	size_t max_cases;  /* finished by itself at this many cases */
+	int64_t max_ms;    /* or when open this long */
+	int64_t opened_ms; /* monotonic time of the first case added since the last finish */
 	struct pending_file *files;
 	size_t n_files, cap_files;
 	struct written_round *rounds;
@@ -195,8 +209,17 @@ ck_report_batch_new(struct ck_store *st, const char *dir, int64_t now, struct ck
 	}
 	b->st = st;
 	b->now = now;
+	b->max_cases = BATCH_CASES;
+	b->max_ms = BATCH_MS;
 	*out = b;
 	return CK_OK;
+}
+
+void
+ck_report_batch_limits(struct ck_report_batch *b, size_t max_cases, int64_t max_ms)
+{
+	b->max_cases = max_cases;
+	b->max_ms = max_ms;
 }
 
 /* Drops the batch's pending files (their temporaries removed) and rounds. */
@@ -292,6 +315,8 @@ int
 ck_report_batch_add(struct ck_report_batch *b, const char *case_no, int round, int formats,
                     const struct ck_report_render *opt, char *err)
 {
+	if (b->n_rounds == 0)
+		b->opened_ms = monotonic_ms();
 	struct ck_report *r = NULL;
 	int rc = ck_report_build(b->st, case_no, round, b->now, &r, err);
 	for (size_t i = 0; rc == CK_OK && i < sizeof formats_table / sizeof formats_table[0]; i++) {
@@ -309,7 +334,8 @@ ck_report_batch_add(struct ck_report_batch *b, const char *case_no, int round, i
 	if (rc == CK_OK)
 		rc = add_round(b, r->case_no, r->round, err);
 	ck_report_free(r);
-	if (rc == CK_OK && b->n_rounds >= BATCH_CASES)
+	if (rc == CK_OK &&
+	    (b->n_rounds >= b->max_cases || monotonic_ms() - b->opened_ms >= b->max_ms))
 		rc = ck_report_batch_finish(b, err);
 	return rc;
 }

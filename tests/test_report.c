@@ -566,7 +566,7 @@ rounds_reported_at(const char *db, int64_t at)
  * recorded as reported, until the batch is finished; then every file is
  * whole, 0600, and no temporary is left.  A batch dropped unfinished
  * leaves nothing; a case added twice is one file; a batch finishes by
- * itself after a few hundred cases. */
+ * itself when full or open long enough. */
 static void
 batches_publish_at_once(void **state)
 {
@@ -592,6 +592,7 @@ batches_publish_at_once(void **state)
 	/* Dropped unfinished: nothing is left behind. */
 	struct ck_report_batch *b = NULL;
 	assert_int_equal(ck_report_batch_new(st, dir, later, &b, err), CK_OK);
+	ck_report_batch_limits(b, 1000, INT64_MAX);
 	assert_int_equal(ck_report_batch_add(b, case_no[0], -1, both, &opt, err), CK_OK);
 	assert_int_equal(count_entries(dir, 1), 2);
 	ck_report_batch_free(b);
@@ -600,6 +601,7 @@ batches_publish_at_once(void **state)
 
 	/* Every case, the first twice. */
 	assert_int_equal(ck_report_batch_new(st, dir, later, &b, err), CK_OK);
+	ck_report_batch_limits(b, 1000, INT64_MAX);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(ck_report_batch_add(b, case_no[i], -1, both, &opt, err), CK_OK);
 	assert_int_equal(ck_report_batch_add(b, case_no[0], -1, both, &opt, err), CK_OK);
@@ -625,20 +627,32 @@ batches_publish_at_once(void **state)
 	assert_int_equal(ck_report_batch_finish(b, err), CK_OK);
 	ck_report_batch_free(b);
 
-	/* Finished by itself: the same case added more times than a batch
-	 * holds is published before ck_report_batch_finish(). */
+	/* Finished by itself when full: the same case added as many times as
+	 * the batch holds is published before ck_report_batch_finish(). */
 	char *first = report_of(&view, case_no[0]);
 	assert_int_equal(ck_report_batch_new(st, dir, latest, &b, err), CK_OK);
-	for (int i = 0; i < 300; i++)
+	ck_report_batch_limits(b, 10, INT64_MAX);
+	for (int i = 0; i < 9; i++)
 		assert_int_equal(ck_report_batch_add(b, case_no[0], -1, CK_REPORT_JSON, &opt, err),
 		                 CK_OK);
+	assert_int_equal(count_entries(dir, 1), 1);
+	assert_int_equal(ck_report_batch_add(b, case_no[0], -1, CK_REPORT_JSON, &opt, err), CK_OK);
+	assert_int_equal(count_entries(dir, 1), 0);
 	char *again = report_of(&view, case_no[0]);
 	assert_string_not_equal(first, again); /* built at `latest` */
 	assert_true(rounds_reported_at(r.db, latest) >= 1);
 	ck_report_batch_free(b);
-	assert_int_equal(count_entries(dir, 1), 0);
 	free(first);
 	free(again);
+
+	/* Finished by itself when open long enough: with no time at all, at
+	 * every case added. */
+	assert_int_equal(ck_report_batch_new(st, dir, latest + 1, &b, err), CK_OK);
+	ck_report_batch_limits(b, 1000, 0);
+	assert_int_equal(ck_report_batch_add(b, case_no[1], -1, CK_REPORT_JSON, &opt, err), CK_OK);
+	assert_int_equal(count_entries(dir, 1), 0);
+	assert_true(rounds_reported_at(r.db, latest + 1) >= 1);
+	ck_report_batch_free(b);
 
 	for (size_t i = 0; i < n; i++)
 		free(case_no[i]);
