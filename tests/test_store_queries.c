@@ -12,7 +12,9 @@
 #include "chakong/store.h"
 #include "chakong/timeutil.h"
 
+#include <openssl/evp.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -406,7 +408,14 @@ finishing_keeps_attempt_raw_answer_records_and_audit(void **state)
 	assert_int_equal(out_len, sizeof body - 1);
 	assert_memory_equal(out, body, out_len);
 	assert_int_equal(sqlite3_column_int(s, 1), sizeof body - 1);
-	assert_int_equal(strlen((const char *)sqlite3_column_text(s, 2)), 64);
+	/* The hash: SHA-256 of the bytes received, in lower-case hex. */
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned md_len = 0;
+	assert_int_equal(EVP_Digest(body, sizeof body - 1, md, &md_len, EVP_sha256(), NULL), 1);
+	char hex[65];
+	for (unsigned i = 0; i < md_len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	assert_string_equal((const char *)sqlite3_column_text(s, 2), hex);
 	sqlite3_finalize(s);
 	sqlite3_close(h);
 
