@@ -818,7 +818,9 @@ ck_xml_line(const xmlNode *n)
 
 /* ---- XSD -------------------------------------------------------------- */
 
-/* The names a schema declares ("{namespace}local"), for pruning. */
+/* The names a schema declares, for pruning: each key is the local name
+ * and the namespace URI, two strings one after the other ("local\0ns"),
+ * the keys sorted by local name, then namespace. */
 struct declared {
 	int loaded;
 	char **elements, **attributes;
@@ -958,8 +960,8 @@ schema_index(const struct ck_xsd_set *set, const char *name, size_t *index)
 static int
 add_name(char ***names, size_t *n, const char *ns, const char *local)
 {
-	size_t len = strlen(ns) + strlen(local) + 3;
-	char *key = malloc(len);
+	size_t local_len = strlen(local), ns_len = strlen(ns);
+	char *key = malloc(local_len + ns_len + 2);
 	char **grown = realloc(*names, (*n + 1) * sizeof **names);
 	if (key == NULL || grown == NULL) {
 		free(key);
@@ -967,7 +969,8 @@ add_name(char ***names, size_t *n, const char *ns, const char *local)
 			*names = grown;
 		return CK_E_NOMEM;
 	}
-	snprintf(key, len, "{%s}%s", ns, local);
+	memcpy(key, local, local_len + 1);
+	memcpy(key + local_len + 1, ns, ns_len + 1);
 	*names = grown;
 	(*names)[(*n)++] = key;
 	return CK_OK;
@@ -1013,6 +1016,23 @@ attr_is(const xmlNode *n, const char *name, const char *value)
 	return is;
 }
 
+/* Orders the key of (ns, local) against (href, local): by local name
+ * first, which tells most names apart at their first characters, where
+ * the namespaces of one schema are all alike. */
+static int
+compare_name(const char *key, const char *href, const char *local)
+{
+	int c = strcmp(key, local);
+	return c != 0 ? c : strcmp(key + strlen(key) + 1, href);
+}
+
+static int
+compare_keys(const void *a, const void *b)
+{
+	const char *ka = *(char *const *)a, *kb = *(char *const *)b;
+	return compare_name(ka, kb + strlen(kb) + 1, kb);
+}
+
 static int
 load_declared(struct ck_xsd_set *set, size_t i, char *err)
 {
@@ -1030,20 +1050,31 @@ load_declared(struct ck_xsd_set *set, size_t i, char *err)
 	xmlFreeDoc(xsd);
 	if (rc != CK_OK)
 		return ck_fail(err, rc, "out of memory reading schema %s", es->name);
-	set->declared[i].loaded = 1;
+	struct declared *d = &set->declared[i];
+	if (d->n_elements > 1)
+		qsort(d->elements, d->n_elements, sizeof *d->elements, compare_keys);
+	if (d->n_attributes > 1)
+		qsort(d->attributes, d->n_attributes, sizeof *d->attributes, compare_keys);
+	d->loaded = 1;
 	return CK_OK;
 }
 
+/* Binary search of names, sorted by load_declared(): every element of
+ * every answer is looked up here. */
 static int
 is_declared(char *const *names, size_t n, const xmlNs *ns, const xmlChar *local)
 {
 	const char *href = ns != NULL && ns->href != NULL ? (const char *)ns->href : "";
-	size_t href_len = strlen(href);
-	for (size_t i = 0; i < n; i++) {
-		const char *k = names[i];
-		if (strncmp(k + 1, href, href_len) == 0 && k[1 + href_len] == '}' &&
-		    strcmp(k + 2 + href_len, (const char *)local) == 0)
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = compare_name(names[mid], href, (const char *)local);
+		if (c == 0)
 			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	return 0;
 }
