@@ -7,6 +7,7 @@
 #include <iconv.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 size_t
 ck_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
@@ -50,10 +51,28 @@ ck_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
 size_t
 ck_utf8_invalid_at(const unsigned char *p, size_t len)
 {
+	/* Markup is mostly ASCII: eight bytes at a time while none has its
+	 * high bit set, each sequence decoded otherwise. */
+	const uint64_t high = 0x8080808080808080u;
 	uint32_t cp;
 	size_t i = 0, n;
-	while (i < len && (n = ck_utf8_seq(p + i, len - i, &cp)) > 0)
+	while (i < len) {
+		uint64_t eight;
+		if (len - i >= sizeof eight) {
+			memcpy(&eight, p + i, sizeof eight);
+			if ((eight & high) == 0) {
+				i += sizeof eight;
+				continue;
+			}
+		}
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((n = ck_utf8_seq(p + i, len - i, &cp)) == 0)
+			break;
 		i += n;
+	}
 	return i;
 }
 
