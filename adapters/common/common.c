@@ -181,7 +181,7 @@ load(const char *text, size_t len, const struct ck_adapter_env *env, const char 
 	char err[CK_ERR_SIZE] = "";
 	struct ck_xml_limits limits = {.max_bytes = env->max_body};
 	*doc = NULL;
-	int rc = ck_xml_parse(text, len, &limits, doc, err);
+	int rc = ck_xml_parse_with(env->xml, text, len, &limits, doc, err);
 	if (rc == CK_OK && prune)
 		rc = ck_xsd_prune(env->xsd, schema, *doc, err);
 	if (rc == CK_OK)
