@@ -359,11 +359,6 @@ static const char SQL_WHO[] = "SELECT c.case_no, c.officer, d.id_no, q.instituti
                               " q.debtor_id FROM queries q JOIN cases c ON c.id = q.case_id"
                               " JOIN debtors d ON d.id = q.debtor_id WHERE q.id = ?1";
 
-static const char SQL_DROP_ENCUMBRANCES[] =
-    "DELETE FROM encumbrances WHERE asset_id IN (SELECT id FROM assets WHERE query_id = ?1)";
-static const char SQL_DROP_ASSETS[] = "DELETE FROM assets WHERE query_id = ?1";
-static const char SQL_DROP_LEADS[] = "DELETE FROM leads WHERE query_id = ?1";
-
 static const char SQL_ASSET[] =
     "INSERT INTO assets (query_id, debtor_id, raw_answer_id, kind, ref, subtype, currency,"
     " book, available, enforceable, liability, status, detail)"
@@ -535,15 +530,10 @@ static int
 insert_records(struct ck_store *st, int64_t query_id, int64_t debtor_id, int64_t raw_id,
                const struct ck_outcome *o, char *err)
 {
-	const char *drops[] = {SQL_DROP_ENCUMBRANCES, SQL_DROP_ASSETS, SQL_DROP_LEADS};
+	/* Nothing to replace: records are stored only with the move to
+	 * answered, a final state, and that move (made first) finds the query
+	 * in flight, so it has none yet. */
 	int rc = CK_OK;
-	for (size_t i = 0; rc == CK_OK && i < 3; i++) {
-		sqlite3_stmt *s = ck_store_stmt(st, drops[i], err);
-		if (s == NULL)
-			return CK_E_STORE;
-		sqlite3_bind_int64(s, 1, query_id);
-		rc = ck_store_step_done(st, s, err, "replacing records");
-	}
 	for (size_t i = 0; rc == CK_OK && i < o->n_assets; i++) {
 		const struct ck_asset *a = &o->assets[i];
 		sqlite3_stmt *s = ck_store_stmt(st, SQL_ASSET, err);
