@@ -125,7 +125,10 @@ static const char SQL_CANCEL[] =
 
 /*
  * The queries of the latest round of every live case, for every current
- * debtor and enabled institution, that do not exist yet.  ?3 selects the
+ * debtor and enabled institution, that do not exist yet: those that do are
+ * passed over by their uniqueness (debtor, institution, round), which the
+ * insert looks up anyway, rather than by a search of their own (a tenth of
+ * planning).  ?3 selects the
  * applicable ones (1) or those that are not (0): organisations asked of a
  * persons-only kind are recorded as not applicable without being sent.
  * The RequestId: the store's id, the debtor, the institution, the round.
@@ -144,8 +147,7 @@ static const char SQL_PLAN_QUERIES[] =
     " JOIN institutions i ON i.enabled = 1"
     " WHERE c.status IN ('active', 'terminated')"
     "  AND (NOT (i.persons_only = 1 AND d.kind = 'org')) = ?3"
-    "  AND NOT EXISTS (SELECT 1 FROM queries q WHERE q.debtor_id = d.id"
-    "   AND q.institution_id = i.id AND q.round = r.round)";
+    " ON CONFLICT (debtor_id, institution_id, round) DO NOTHING";
 
 /* Start of a date (days since 1970-01-01) in China Standard Time. */
 static int64_t
