@@ -48,11 +48,27 @@ ck_buf_puts(struct ck_buf *b, const char *text)
 void
 ck_buf_printf(struct ck_buf *b, const char *fmt, ...)
 {
+	if (b->failed)
+		return;
+	/* Formatted straight into the room left, which is nearly always
+	 * enough; measured and formatted again only when it is not. */
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
 	va_end(ap);
-	if (n < 0 || !reserve(b, (size_t)n))
+	if (n < 0) {
+		if (room)
+			b->data[b->len] = '\0';
+		return;
+	}
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return;
+	}
+	if (room)
+		b->data[b->len] = '\0';
+	if (!reserve(b, (size_t)n))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
@@ -60,18 +76,36 @@ ck_buf_printf(struct ck_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* The entity of a character escaped in XML text, or NULL. */
+static const char *
+xml_entity(char c, size_t *len)
+{
+	switch (c) {
+	case '<': *len = 4; return "&lt;";
+	case '>': *len = 4; return "&gt;";
+	case '&': *len = 5; return "&amp;";
+	case '"': *len = 6; return "&quot;";
+	case '\'': *len = 6; return "&apos;";
+	default: return NULL;
+	}
+}
+
 void
 ck_buf_xml(struct ck_buf *b, const char *text)
 {
-	for (const char *p = text; *p; p++) {
-		switch (*p) {
-		case '<': ck_buf_add(b, "&lt;", 4); break;
-		case '>': ck_buf_add(b, "&gt;", 4); break;
-		case '&': ck_buf_add(b, "&amp;", 5); break;
-		case '"': ck_buf_add(b, "&quot;", 6); break;
-		case '\'': ck_buf_add(b, "&apos;", 6); break;
-		default: ck_buf_add(b, p, 1);
-		}
+	/* Runs of characters that need no escaping are copied whole. */
+	const char *run = text;
+	for (const char *p = text;; p++) {
+		size_t elen = 0;
+		const char *entity = *p != '\0' ? xml_entity(*p, &elen) : NULL;
+		if (*p != '\0' && entity == NULL)
+			continue;
+		if (p > run)
+			ck_buf_add(b, run, (size_t)(p - run));
+		if (*p == '\0')
+			return;
+		ck_buf_add(b, entity, elen);
+		run = p + 1;
 	}
 }
 

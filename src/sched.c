@@ -117,6 +117,7 @@ struct run {
 	struct ck_store *st;
 	const struct ck_config *cfg;
 	struct ck_xsd_set *xsd;
+	struct ck_xml_parser *xml; /* the answers' parser, kept between them */
 	const struct ck_sched_opts *opts;
 	struct ck_run_stats *stats;
 	CURLM *multi;
@@ -755,6 +756,7 @@ on_done(struct transfer *t, CURLcode code)
 		    .body_len = t->body.len,
 		};
 		struct ck_adapter_env env = {.xsd = r->xsd,
+		                             .xml = r->xml,
 		                             .max_records = t->inst->cfg->max_records,
 		                             .max_body = t->inst->cfg->max_body};
 		struct ck_query_input in = query_input(t);
@@ -1087,6 +1089,9 @@ setup(struct run *r, const struct ck_clock *clock, struct ck_plan_stats *ps)
 	r->start_s = ck_clock_now(clock);
 	r->start_mono = mono_ms();
 	r->n_insts = 0;
+	int made = ck_xml_parser_new(&r->xml, r->err);
+	if (made != CK_OK)
+		return made;
 	r->insts = calloc(r->cfg->n_insts ? r->cfg->n_insts : 1, sizeof *r->insts);
 	struct ck_institution_rec *recs =
 	    calloc(r->cfg->n_insts ? r->cfg->n_insts : 1, sizeof *recs);
@@ -1213,5 +1218,6 @@ ck_sched_run(struct ck_store *st, const struct ck_config *cfg, struct ck_xsd_set
 	if (r.multi != NULL)
 		curl_multi_cleanup(r.multi);
 	free(r.insts);
+	ck_xml_parser_free(r.xml);
 	return rc;
 }

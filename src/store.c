@@ -333,7 +333,7 @@ ck_store_close(struct ck_store *st)
 		sqlite3_finalize(st->stmts[i].stmt);
 	if (st->run_lock >= 0)
 		close(st->run_lock); /* releases the lock */
-	ck_store_release_deflate(st);
+	ck_store_release_answer_codec(st);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);

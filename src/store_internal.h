@@ -9,7 +9,7 @@
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <zlib.h>
+#include <openssl/evp.h>
 
 struct ck_store;
 
@@ -33,17 +33,18 @@ struct ck_store {
 	 * savepoints, or a whole one: store.c) */
 	int in_batch;
 	int run_lock; /* file descriptor of the held run lock, -1 when none */
-	/* Compressing raw answers: one deflate stream reset for each answer
-	 * and one output buffer, instead of a stream's 256 KiB allocated and
-	 * zeroed per answer (store_queries.c). */
-	z_stream zs;
-	int zs_ready;
+	/* Keeping raw answers (store_queries.c): one output buffer for the
+	 * compressed bytes, and the SHA-256 implementation fetched once with
+	 * one digest context, instead of a fetch and a context per answer.
+	 * NULL until the first answer. */
 	unsigned char *zbuf;
 	size_t zbuf_cap;
+	EVP_MD *sha256;
+	EVP_MD_CTX *md;
 };
 
-/* Releases the compression stream and buffer (store_queries.c). */
-void ck_store_release_deflate(struct ck_store *st);
+/* Releases the raw answers' buffer and digest (store_queries.c). */
+void ck_store_release_answer_codec(struct ck_store *st);
 
 /* The prepared statement for sql (a static array: its address is the key),
  * reset with bindings cleared; NULL after writing err. */

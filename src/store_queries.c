@@ -12,13 +12,13 @@
 #include "chakong/store.h"
 #include "chakong/timeutil.h"
 #include "store_internal.h"
+#include "zpack.h"
 
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 /* ---- Names --------------------------------------------------------------- */
 
@@ -125,7 +125,10 @@ static const char SQL_CANCEL[] =
 
 /*
  * The queries of the latest round of every live case, for every current
- * debtor and enabled institution, that do not exist yet.  ?3 selects the
+ * debtor and enabled institution, that do not exist yet: those that do are
+ * passed over by their uniqueness (debtor, institution, round), which the
+ * insert looks up anyway, rather than by a search of their own (a tenth of
+ * planning).  ?3 selects the
  * applicable ones (1) or those that are not (0): organisations asked of a
  * persons-only kind are recorded as not applicable without being sent.
  * The RequestId: the store's id, the debtor, the institution, the round.
@@ -144,8 +147,7 @@ static const char SQL_PLAN_QUERIES[] =
     " JOIN institutions i ON i.enabled = 1"
     " WHERE c.status IN ('active', 'terminated')"
     "  AND (NOT (i.persons_only = 1 AND d.kind = 'org')) = ?3"
-    "  AND NOT EXISTS (SELECT 1 FROM queries q WHERE q.debtor_id = d.id"
-    "   AND q.institution_id = i.id AND q.round = r.round)";
+    " ON CONFLICT (debtor_id, institution_id, round) DO NOTHING";
 
 /* Start of a date (days since 1970-01-01) in China Standard Time. */
 static int64_t
@@ -359,11 +361,6 @@ static const char SQL_WHO[] = "SELECT c.case_no, c.officer, d.id_no, q.instituti
                               " q.debtor_id FROM queries q JOIN cases c ON c.id = q.case_id"
                               " JOIN debtors d ON d.id = q.debtor_id WHERE q.id = ?1";
 
-static const char SQL_DROP_ENCUMBRANCES[] =
-    "DELETE FROM encumbrances WHERE asset_id IN (SELECT id FROM assets WHERE query_id = ?1)";
-static const char SQL_DROP_ASSETS[] = "DELETE FROM assets WHERE query_id = ?1";
-static const char SQL_DROP_LEADS[] = "DELETE FROM leads WHERE query_id = ?1";
-
 static const char SQL_ASSET[] =
     "INSERT INTO assets (query_id, debtor_id, raw_answer_id, kind, ref, subtype, currency,"
     " book, available, enforceable, liability, status, detail)"
@@ -412,16 +409,26 @@ insert_attempt(struct ck_store *st, int64_t query_id, const struct ck_attempt_re
 	return rc;
 }
 
-/* SHA-256 of data as 64 lower-case hex digits. */
+/* SHA-256 of data as 64 lower-case hex digits, with the store's digest. */
 static int
-sha256_hex(const void *data, size_t len, char hex[65])
+sha256_hex(struct ck_store *st, const void *data, size_t len, char hex[65])
 {
+	if (st->sha256 == NULL && (st->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		return CK_E_IO;
+	if (st->md == NULL && (st->md = EVP_MD_CTX_new()) == NULL)
+		return CK_E_NOMEM;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
-	if (EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL) != 1 || md_len != 32)
+	if (EVP_DigestInit_ex2(st->md, st->sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(st->md, data, len) != 1 ||
+	    EVP_DigestFinal_ex(st->md, md, &md_len) != 1 || md_len != 32)
 		return CK_E_IO;
-	for (unsigned i = 0; i < md_len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	static const char digits[] = "0123456789abcdef";
+	for (unsigned i = 0; i < md_len; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[2 * md_len] = '\0';
 	return CK_OK;
 }
 
@@ -430,39 +437,24 @@ sha256_hex(const void *data, size_t len, char hex[65])
 #define ZBUF_KEEP ((size_t)1 << 20)
 
 void
-ck_store_release_deflate(struct ck_store *st)
+ck_store_release_answer_codec(struct ck_store *st)
 {
-	if (st->zs_ready)
-		deflateEnd(&st->zs);
-	st->zs_ready = 0;
 	free(st->zbuf);
 	st->zbuf = NULL;
 	st->zbuf_cap = 0;
+	EVP_MD_CTX_free(st->md);
+	st->md = NULL;
+	EVP_MD_free(st->sha256);
+	st->sha256 = NULL;
 }
 
-/* Compresses body into st->zbuf as a zlib stream, reusing the store's
- * deflate stream.  Level 1 rather than 6: on the institutions' answers
- * (hundreds of bytes to a few KiB of XML) it compresses 2 % less for a
- * fraction of the work, which at 6 was a sixth of the engine's
- * instructions.  Memory level 4 rather than zlib's 8: resetting the stream
- * clears its hash table, 4 KiB instead of 64 KiB per answer, and such
- * answers compress as well with the smaller table. */
-#define DEFLATE_LEVEL     1
-#define DEFLATE_WINDOW    15
-#define DEFLATE_MEM_LEVEL 4
+/* Compresses body into st->zbuf as a zlib stream (zpack.h: one block with
+ * the fixed Huffman codes, a tenth larger than zlib's level 1 on the
+ * institutions' answers for a sixth of its instructions). */
 static int
-deflate_body(struct ck_store *st, const void *body, size_t len, size_t *packed_len)
+compress_body(struct ck_store *st, const void *body, size_t len, size_t *packed_len)
 {
-	if (!st->zs_ready) {
-		memset(&st->zs, 0, sizeof st->zs);
-		if (deflateInit2(&st->zs, DEFLATE_LEVEL, Z_DEFLATED, DEFLATE_WINDOW,
-		                 DEFLATE_MEM_LEVEL, Z_DEFAULT_STRATEGY) != Z_OK)
-			return CK_E_NOMEM;
-		st->zs_ready = 1;
-	} else if (deflateReset(&st->zs) != Z_OK) {
-		return CK_E_IO;
-	}
-	size_t bound = deflateBound(&st->zs, (uLong)len);
+	size_t bound = ck_zpack_bound(len);
 	if (bound > st->zbuf_cap) {
 		unsigned char *grown = realloc(st->zbuf, bound);
 		if (grown == NULL)
@@ -470,14 +462,8 @@ deflate_body(struct ck_store *st, const void *body, size_t len, size_t *packed_l
 		st->zbuf = grown;
 		st->zbuf_cap = bound;
 	}
-	st->zs.next_in = (Bytef *)(uintptr_t)body; /* zlib does not write through it */
-	st->zs.avail_in = (uInt)len;
-	st->zs.next_out = st->zbuf;
-	st->zs.avail_out = (uInt)bound;
-	if (deflate(&st->zs, Z_FINISH) != Z_STREAM_END)
-		return CK_E_IO;
-	*packed_len = (size_t)st->zs.total_out;
-	return CK_OK;
+	*packed_len = ck_zpack(body, len, st->zbuf, st->zbuf_cap);
+	return *packed_len > 0 ? CK_OK : CK_E_TOOBIG;
 }
 
 static int
@@ -485,10 +471,11 @@ insert_raw(struct ck_store *st, int64_t query_id, int64_t attempt_id, const stru
            int64_t now, int64_t *raw_id, char *err)
 {
 	char hex[65];
-	if (sha256_hex(r->body, r->len, hex) != CK_OK)
-		return ck_fail(err, CK_E_IO, "cannot hash a raw answer");
+	int hrc = sha256_hex(st, r->body, r->len, hex);
+	if (hrc != CK_OK)
+		return ck_fail(err, hrc, "cannot hash a raw answer");
 	size_t packed_len = 0;
-	int zrc = deflate_body(st, r->body, r->len, &packed_len);
+	int zrc = compress_body(st, r->body, r->len, &packed_len);
 	if (zrc != CK_OK)
 		return ck_fail(err, zrc, "cannot compress a raw answer of %zu bytes", r->len);
 	const unsigned char *packed = st->zbuf;
@@ -545,15 +532,10 @@ static int
 insert_records(struct ck_store *st, int64_t query_id, int64_t debtor_id, int64_t raw_id,
                const struct ck_outcome *o, char *err)
 {
-	const char *drops[] = {SQL_DROP_ENCUMBRANCES, SQL_DROP_ASSETS, SQL_DROP_LEADS};
+	/* Nothing to replace: records are stored only with the move to
+	 * answered, a final state, and that move (made first) finds the query
+	 * in flight, so it has none yet. */
 	int rc = CK_OK;
-	for (size_t i = 0; rc == CK_OK && i < 3; i++) {
-		sqlite3_stmt *s = ck_store_stmt(st, drops[i], err);
-		if (s == NULL)
-			return CK_E_STORE;
-		sqlite3_bind_int64(s, 1, query_id);
-		rc = ck_store_step_done(st, s, err, "replacing records");
-	}
 	for (size_t i = 0; rc == CK_OK && i < o->n_assets; i++) {
 		const struct ck_asset *a = &o->assets[i];
 		sqlite3_stmt *s = ck_store_stmt(st, SQL_ASSET, err);

@@ -279,7 +279,26 @@ struct parse_limits {
 	size_t max_nodes;
 };
 
-/* What the SAX callbacks share; reached through the parser's _private. */
+/* libxml2's tree builder, which the checking callbacks below call on. */
+struct tree_builder {
+	startElementNsSAX2Func start_element;
+	endElementNsSAX2Func end_element;
+	charactersSAXFunc characters;
+	ignorableWhitespaceSAXFunc whitespace;
+	cdataBlockSAXFunc cdata;
+	commentSAXFunc comment;
+	processingInstructionSAXFunc pi;
+};
+
+/* A parser context with the checking callbacks installed, and the tree
+ * builder they call; ctxt is NULL until made. */
+struct ck_xml_parser {
+	xmlParserCtxtPtr ctxt;
+	struct tree_builder next;
+};
+
+/* What the SAX callbacks share during one parse; reached through the
+ * parser's _private. */
 struct parse_state {
 	struct parse_limits limits;
 	unsigned depth;
@@ -289,13 +308,7 @@ struct parse_state {
 	long hostile_line;
 	char hostile_reason[128];
 	struct first_error error;
-	startElementNsSAX2Func start_element;
-	endElementNsSAX2Func end_element;
-	charactersSAXFunc characters;
-	ignorableWhitespaceSAXFunc whitespace;
-	cdataBlockSAXFunc cdata;
-	commentSAXFunc comment;
-	processingInstructionSAXFunc pi;
+	const struct tree_builder *next;
 };
 
 static struct parse_state *
@@ -446,8 +459,8 @@ on_start_element(void *ctx, const xmlChar *local, const xmlChar *prefix, const x
 	           2 * (size_t)(nb_attributes > 0 ? nb_attributes : 0);
 	if (over_budget(ctx, st, n, 0))
 		return;
-	st->start_element(ctx, local, prefix, uri, nb_namespaces, namespaces, nb_attributes,
-	                  nb_defaulted, attributes);
+	st->next->start_element(ctx, local, prefix, uri, nb_namespaces, namespaces, nb_attributes,
+	                        nb_defaulted, attributes);
 }
 
 static void
@@ -458,7 +471,7 @@ on_end_element(void *ctx, const xmlChar *local, const xmlChar *prefix, const xml
 		return;
 	st->depth--;
 	st->in_text = 0;
-	st->end_element(ctx, local, prefix, uri);
+	st->next->end_element(ctx, local, prefix, uri);
 }
 
 static void
@@ -466,7 +479,7 @@ on_characters(void *ctx, const xmlChar *text, int len)
 {
 	struct parse_state *st = state_of(ctx);
 	if (st != NULL && !st->hostile && !over_budget(ctx, st, 1, 1))
-		st->characters(ctx, text, len);
+		st->next->characters(ctx, text, len);
 }
 
 static void
@@ -474,7 +487,7 @@ on_whitespace(void *ctx, const xmlChar *text, int len)
 {
 	struct parse_state *st = state_of(ctx);
 	if (st != NULL && !st->hostile && !over_budget(ctx, st, 1, 1))
-		st->whitespace(ctx, text, len);
+		st->next->whitespace(ctx, text, len);
 }
 
 static void
@@ -482,7 +495,7 @@ on_cdata(void *ctx, const xmlChar *text, int len)
 {
 	struct parse_state *st = state_of(ctx);
 	if (st != NULL && !st->hostile && !over_budget(ctx, st, 1, 2))
-		st->cdata(ctx, text, len);
+		st->next->cdata(ctx, text, len);
 }
 
 static void
@@ -490,7 +503,7 @@ on_comment(void *ctx, const xmlChar *text)
 {
 	struct parse_state *st = state_of(ctx);
 	if (st != NULL && !st->hostile && !over_budget(ctx, st, 1, 0))
-		st->comment(ctx, text);
+		st->next->comment(ctx, text);
 }
 
 static void
@@ -498,7 +511,7 @@ on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
 {
 	struct parse_state *st = state_of(ctx);
 	if (st != NULL && !st->hostile && !over_budget(ctx, st, 1, 0))
-		st->pi(ctx, target, data);
+		st->next->pi(ctx, target, data);
 }
 
 /* Structured errors of this context only: the handler is per parser, so
@@ -511,30 +524,28 @@ on_parse_error(void *ctx, xmlErrorPtr e)
 		keep_first_error(&st->error, e);
 }
 
+/* Makes p's parser context: libxml2's tree builder, with the callbacks
+ * above in front of it and the refusals of DTDs and entities. */
 static int
-parse_utf8(const char *p, size_t len, const struct parse_limits *limits, const char *where,
-           xmlDoc **out, char *err)
+make_context(struct ck_xml_parser *p, char *err)
 {
-	if (len > INT_MAX)
-		return ck_fail(err, CK_E_TOOBIG, WHERE_FMT "document is %zu bytes, more than %d",
-		               WHERE(where), len, INT_MAX);
 	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
 	if (ctxt == NULL || ctxt->sax == NULL) {
 		xmlFreeParserCtxt(ctxt);
 		return ck_fail(err, CK_E_NOMEM, "out of memory creating an XML parser");
 	}
-	struct parse_state st = {.limits = *limits};
-	ctxt->_private = &st;
 	xmlSAXHandler *sax = ctxt->sax;
-	st.start_element = sax->startElementNs;
-	st.end_element = sax->endElementNs;
-	st.characters = sax->characters;
-	st.whitespace = sax->ignorableWhitespace;
-	st.cdata = sax->cdataBlock;
-	st.comment = sax->comment;
-	st.pi = sax->processingInstruction;
-	if (st.start_element == NULL || st.end_element == NULL || st.characters == NULL ||
-	    st.whitespace == NULL || st.cdata == NULL || st.comment == NULL || st.pi == NULL) {
+	struct tree_builder *next = &p->next;
+	next->start_element = sax->startElementNs;
+	next->end_element = sax->endElementNs;
+	next->characters = sax->characters;
+	next->whitespace = sax->ignorableWhitespace;
+	next->cdata = sax->cdataBlock;
+	next->comment = sax->comment;
+	next->pi = sax->processingInstruction;
+	if (next->start_element == NULL || next->end_element == NULL || next->characters == NULL ||
+	    next->whitespace == NULL || next->cdata == NULL || next->comment == NULL ||
+	    next->pi == NULL) {
 		xmlFreeParserCtxt(ctxt);
 		return ck_fail(err, CK_E_NOMEM, "the XML parser lacks its tree builder");
 	}
@@ -554,6 +565,33 @@ parse_utf8(const char *p, size_t len, const struct parse_limits *limits, const c
 	sax->getParameterEntity = on_get_parameter_entity;
 	sax->reference = on_reference;
 	sax->serror = on_parse_error;
+	p->ctxt = ctxt;
+	return CK_OK;
+}
+
+/* Parses with kept's context (made first if needed), or with a context of
+ * its own when kept is NULL.  The context is kept for the next document
+ * only after a document it parsed without fault (libxml2 resets it at the
+ * start of each parse; a fault may leave it halted, or a DOCTYPE's name
+ * in it), and while its dictionary of names stays small. */
+static int
+parse_utf8(const char *p, size_t len, const struct parse_limits *limits, const char *where,
+           struct ck_xml_parser *kept, xmlDoc **out, char *err)
+{
+	if (len > INT_MAX)
+		return ck_fail(err, CK_E_TOOBIG, WHERE_FMT "document is %zu bytes, more than %d",
+		               WHERE(where), len, INT_MAX);
+	struct ck_xml_parser once = {0};
+	struct ck_xml_parser *use = kept != NULL ? kept : &once;
+	if (use->ctxt == NULL) {
+		int made = make_context(use, err);
+		if (made != CK_OK)
+			return made;
+	}
+	xmlParserCtxtPtr ctxt = use->ctxt;
+	xmlCtxtResetLastError(ctxt);
+	struct parse_state st = {.limits = *limits, .next = &use->next};
+	ctxt->_private = &st;
 
 	xmlDoc *doc = xmlCtxtReadMemory(ctxt, p, (int)len, NULL, NULL, PARSE_OPTIONS);
 	int rc = CK_OK;
@@ -585,7 +623,11 @@ parse_utf8(const char *p, size_t len, const struct parse_limits *limits, const c
 			rc = ck_fail(err, CK_E_XML, WHERE_FMT "not well-formed", WHERE(where));
 	}
 	ctxt->_private = NULL;
-	xmlFreeParserCtxt(ctxt);
+	if (kept == NULL || rc != CK_OK || ctxt->dict == NULL ||
+	    xmlDictSize(ctxt->dict) > CK_XML_PARSER_MAX_NAMES) {
+		xmlFreeParserCtxt(ctxt);
+		use->ctxt = NULL;
+	}
 	if (rc != CK_OK) {
 		xmlFreeDoc(doc);
 		return rc;
@@ -611,7 +653,7 @@ effective_limits(const struct ck_xml_limits *limits, struct parse_limits *out)
 
 static int
 parse_bytes(const void *buf, size_t len, const struct parse_limits *limits, const char *where,
-            xmlDoc **out, char *err)
+            struct ck_xml_parser *kept, xmlDoc **out, char *err)
 {
 	struct utf8_text text;
 	int rc = to_utf8(buf, len, &text, where, err);
@@ -625,14 +667,40 @@ parse_bytes(const void *buf, size_t len, const struct parse_limits *limits, cons
 			             WHERE(where), ck_line_at(text.p, (size_t)(nul - text.p)));
 	}
 	if (rc == CK_OK)
-		rc = parse_utf8(text.p, text.len, limits, where, out, err);
+		rc = parse_utf8(text.p, text.len, limits, where, kept, out, err);
 	free(text.owned);
 	return rc;
 }
 
 int
+ck_xml_parser_new(struct ck_xml_parser **out, char *err)
+{
+	if (out == NULL)
+		return ck_fail(err, CK_E_USAGE, "ck_xml_parser_new: no result pointer");
+	xmlInitParser();
+	*out = calloc(1, sizeof **out);
+	return *out != NULL ? CK_OK : ck_fail(err, CK_E_NOMEM, "out of memory creating a parser");
+}
+
+void
+ck_xml_parser_free(struct ck_xml_parser *p)
+{
+	if (p == NULL)
+		return;
+	xmlFreeParserCtxt(p->ctxt);
+	free(p);
+}
+
+int
 ck_xml_parse(const void *buf, size_t len, const struct ck_xml_limits *limits, xmlDoc **out,
              char *err)
+{
+	return ck_xml_parse_with(NULL, buf, len, limits, out, err);
+}
+
+int
+ck_xml_parse_with(struct ck_xml_parser *parser, const void *buf, size_t len,
+                  const struct ck_xml_limits *limits, xmlDoc **out, char *err)
 {
 	if (out == NULL || (buf == NULL && len > 0))
 		return ck_fail(err, CK_E_USAGE, "ck_xml_parse: no document or no result pointer");
@@ -644,7 +712,7 @@ ck_xml_parse(const void *buf, size_t len, const struct ck_xml_limits *limits, xm
 		               "document is %zu bytes, more than the limit of %zu", len,
 		               lim.max_bytes);
 	xmlInitParser();
-	return parse_bytes(buf != NULL ? buf : "", len, &lim, NULL, out, err);
+	return parse_bytes(buf != NULL ? buf : "", len, &lim, NULL, parser, out, err);
 }
 
 int
@@ -713,7 +781,7 @@ ck_xml_parse_file(const char *path, const struct ck_xml_limits *limits, xmlDoc *
 		goto out;
 	}
 	xmlInitParser();
-	rc = parse_bytes(buf, used, &lim, path, out, err);
+	rc = parse_bytes(buf, used, &lim, path, NULL, out, err);
 out:
 	free(buf);
 	close(fd);
@@ -784,11 +852,38 @@ dup_trimmed(xmlChar *s, int trim)
 	return r;
 }
 
+/* A malloc'd copy of s without surrounding blanks. */
+static char *
+copy_trimmed(const char *s)
+{
+	size_t n = strlen(s);
+	while (n > 0 && is_blank((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && is_blank((unsigned char)s[n - 1]))
+		n--;
+	char *r = malloc(n + 1);
+	if (r != NULL) {
+		memcpy(r, s, n);
+		r[n] = '\0';
+	}
+	return r;
+}
+
 char *
 ck_xml_text(const xmlNode *n)
 {
 	if (n == NULL)
 		return NULL;
+	/* Most elements hold one run of text, or none: read it in place
+	 * rather than gather it into a buffer of libxml2's first. */
+	const xmlNode *c = n->type == XML_ELEMENT_NODE ? n->children : NULL;
+	if (n->type == XML_ELEMENT_NODE && c == NULL)
+		return copy_trimmed("");
+	if (c != NULL && c->next == NULL &&
+	    (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content != NULL)
+		return copy_trimmed((const char *)c->content);
 	return dup_trimmed(xmlNodeGetContent(n), 1);
 }
 
@@ -818,7 +913,9 @@ ck_xml_line(const xmlNode *n)
 
 /* ---- XSD -------------------------------------------------------------- */
 
-/* The names a schema declares ("{namespace}local"), for pruning. */
+/* The names a schema declares, for pruning: each key is the local name
+ * and the namespace URI, two strings one after the other ("local\0ns"),
+ * the keys sorted by local name, then namespace. */
 struct declared {
 	int loaded;
 	char **elements, **attributes;
@@ -828,7 +925,11 @@ struct declared {
 struct ck_xsd_set {
 	size_t count;
 	struct declared *declared; /* by index, filled on first prune */
-	xmlSchemaPtr schema[];     /* by index into ck_embedded_schemas; NULL until used */
+	/* By index, made on first use and kept while documents validate:
+	 * making one (with the schema parser context libxml2 makes on it)
+	 * cost a tenth of validating an answer. */
+	xmlSchemaValidCtxtPtr *vctxt;
+	xmlSchemaPtr schema[]; /* by index into ck_embedded_schemas; NULL until used */
 };
 
 static void
@@ -851,7 +952,10 @@ ck_xsd_set_new(struct ck_xsd_set **out, char *err)
 		return ck_fail(err, CK_E_NOMEM, "out of memory creating a schema set");
 	set->count = count;
 	set->declared = calloc(count ? count : 1, sizeof *set->declared);
-	if (set->declared == NULL) {
+	set->vctxt = calloc(count ? count : 1, sizeof *set->vctxt);
+	if (set->declared == NULL || set->vctxt == NULL) {
+		free(set->declared);
+		free(set->vctxt);
 		free(set);
 		return ck_fail(err, CK_E_NOMEM, "out of memory creating a schema set");
 	}
@@ -879,11 +983,13 @@ ck_xsd_set_free(struct ck_xsd_set *set)
 	if (set == NULL)
 		return;
 	for (size_t i = 0; i < set->count; i++) {
+		xmlSchemaFreeValidCtxt(set->vctxt[i]);
 		xmlSchemaFree(set->schema[i]);
 		free_names(set->declared[i].elements, set->declared[i].n_elements);
 		free_names(set->declared[i].attributes, set->declared[i].n_attributes);
 	}
 	free(set->declared);
+	free(set->vctxt);
 	free(set);
 }
 
@@ -925,15 +1031,21 @@ ck_xsd_validate(struct ck_xsd_set *set, const char *name, xmlDoc *doc, char *err
 		if (rc != CK_OK)
 			return rc;
 	}
-	xmlSchemaValidCtxtPtr vctxt = xmlSchemaNewValidCtxt(set->schema[i]);
-	if (vctxt == NULL)
+	if (set->vctxt[i] == NULL &&
+	    (set->vctxt[i] = xmlSchemaNewValidCtxt(set->schema[i])) == NULL)
 		return ck_fail(err, CK_E_NOMEM, "out of memory validating against %s", name);
+	xmlSchemaValidCtxtPtr vctxt = set->vctxt[i];
 	struct first_error fe = {0};
 	xmlSchemaSetValidStructuredErrors(vctxt, on_schema_error, &fe);
 	int r = xmlSchemaValidateDoc(vctxt, doc);
-	xmlSchemaFreeValidCtxt(vctxt);
+	xmlSchemaSetValidStructuredErrors(vctxt, NULL, NULL); /* fe ends here */
 	if (r == 0)
 		return CK_OK;
+	/* libxml2 clears the context after each document; one that refused
+	 * a document is dropped all the same, so that nothing a bad document
+	 * left behind can reach the next. */
+	xmlSchemaFreeValidCtxt(vctxt);
+	set->vctxt[i] = NULL;
 	if (fe.set)
 		return ck_fail(err, CK_E_SCHEMA, "line %ld: %s", fe.line, fe.msg);
 	return ck_fail(err, CK_E_SCHEMA, "document does not validate against %s (libxml2 code %d)",
@@ -958,8 +1070,8 @@ schema_index(const struct ck_xsd_set *set, const char *name, size_t *index)
 static int
 add_name(char ***names, size_t *n, const char *ns, const char *local)
 {
-	size_t len = strlen(ns) + strlen(local) + 3;
-	char *key = malloc(len);
+	size_t local_len = strlen(local), ns_len = strlen(ns);
+	char *key = malloc(local_len + ns_len + 2);
 	char **grown = realloc(*names, (*n + 1) * sizeof **names);
 	if (key == NULL || grown == NULL) {
 		free(key);
@@ -967,7 +1079,8 @@ add_name(char ***names, size_t *n, const char *ns, const char *local)
 			*names = grown;
 		return CK_E_NOMEM;
 	}
-	snprintf(key, len, "{%s}%s", ns, local);
+	memcpy(key, local, local_len + 1);
+	memcpy(key + local_len + 1, ns, ns_len + 1);
 	*names = grown;
 	(*names)[(*n)++] = key;
 	return CK_OK;
@@ -1013,6 +1126,23 @@ attr_is(const xmlNode *n, const char *name, const char *value)
 	return is;
 }
 
+/* Orders the key of (ns, local) against (href, local): by local name
+ * first, which tells most names apart at their first characters, where
+ * the namespaces of one schema are all alike. */
+static int
+compare_name(const char *key, const char *href, const char *local)
+{
+	int c = strcmp(key, local);
+	return c != 0 ? c : strcmp(key + strlen(key) + 1, href);
+}
+
+static int
+compare_keys(const void *a, const void *b)
+{
+	const char *ka = *(char *const *)a, *kb = *(char *const *)b;
+	return compare_name(ka, kb + strlen(kb) + 1, kb);
+}
+
 static int
 load_declared(struct ck_xsd_set *set, size_t i, char *err)
 {
@@ -1030,20 +1160,31 @@ load_declared(struct ck_xsd_set *set, size_t i, char *err)
 	xmlFreeDoc(xsd);
 	if (rc != CK_OK)
 		return ck_fail(err, rc, "out of memory reading schema %s", es->name);
-	set->declared[i].loaded = 1;
+	struct declared *d = &set->declared[i];
+	if (d->n_elements > 1)
+		qsort(d->elements, d->n_elements, sizeof *d->elements, compare_keys);
+	if (d->n_attributes > 1)
+		qsort(d->attributes, d->n_attributes, sizeof *d->attributes, compare_keys);
+	d->loaded = 1;
 	return CK_OK;
 }
 
+/* Binary search of names, sorted by load_declared(): every element of
+ * every answer is looked up here. */
 static int
 is_declared(char *const *names, size_t n, const xmlNs *ns, const xmlChar *local)
 {
 	const char *href = ns != NULL && ns->href != NULL ? (const char *)ns->href : "";
-	size_t href_len = strlen(href);
-	for (size_t i = 0; i < n; i++) {
-		const char *k = names[i];
-		if (strncmp(k + 1, href, href_len) == 0 && k[1 + href_len] == '}' &&
-		    strcmp(k + 2 + href_len, (const char *)local) == 0)
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = compare_name(names[mid], href, (const char *)local);
+		if (c == 0)
 			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	return 0;
 }

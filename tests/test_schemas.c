@@ -494,6 +494,39 @@ every_schema_compiles(void **state)
 	assert_true(count > 1);
 }
 
+/* Pruning looks names up by namespace and local name exactly: a declared
+ * name stays wherever it is, and names a character short or long, in
+ * another namespace or in none go, with every attribute no xs:attribute
+ * declares. */
+static void
+prune_matches_names_exactly(void **state)
+{
+	(void)state;
+	static const char doc_text[] =
+	    "<b:Document xmlns:b=\"urn:chakong:bank:1\" xmlns:x=\"urn:chakong:bank:2\">"
+	    "<b:Acct Ccy=\"CNY\" Cc=\"1\" Ccyx=\"2\" x:Ccy=\"3\"/><b:Acc/><b:Accta/>"
+	    "<x:Acct/><Acct xmlns=\"\"/><b:Ccy/><b:A/><b:Zzzz/><b:Id/><b:Document/>"
+	    "</b:Document>";
+	xmlDoc *doc = NULL;
+	char err[CK_ERR_SIZE] = "";
+	if (ck_xml_parse(doc_text, sizeof doc_text - 1, NULL, &doc, err) != CK_OK)
+		fail_msg("%s", err);
+	prune(doc, "bank-response");
+	char kept[256] = "";
+	size_t used = 0;
+	for (xmlNode *c = xmlDocGetRootElement(doc)->children; c != NULL; c = c->next) {
+		used +=
+		    (size_t)snprintf(kept + used, sizeof kept - used, "%s", (const char *)c->name);
+		for (xmlAttr *a = c->properties; a != NULL; a = a->next)
+			used += (size_t)snprintf(kept + used, sizeof kept - used, "@%s",
+			                         (const char *)a->name);
+		used += (size_t)snprintf(kept + used, sizeof kept - used, " ");
+		assert_true(used < sizeof kept);
+	}
+	assert_string_equal(kept, "Acct@Ccy Ccy Id Document ");
+	xmlFreeDoc(doc);
+}
+
 int
 main(void)
 {
@@ -502,6 +535,7 @@ main(void)
 	    cmocka_unit_test(spec_examples_validate),
 	    cmocka_unit_test(requests_need_case_number_and_officer),
 	    cmocka_unit_test(extras_need_pruning),
+	    cmocka_unit_test(prune_matches_names_exactly),
 	    cmocka_unit_test(bank_answers),
 	    cmocka_unit_test(realestate_answers),
 	    cmocka_unit_test(vehicle_answers),

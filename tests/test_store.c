@@ -216,6 +216,47 @@ in_lists_left(const char *db)
 	return n;
 }
 
+/* Version 3 drops the indexes of attempts and raw answers by query, which
+ * nothing reads: a version 2 store is migrated in place, its rows kept, and
+ * a new store has them neither. */
+static void
+version_2_store_loses_two_unread_indexes(void **state)
+{
+	struct fixture *f = *state;
+	const char *count = "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN"
+	                    " ('attempts_query', 'raw_answers_query')";
+	assert_int_equal(sql_int(f->db, count), 0);
+
+	char *dir = ck_test_tmpdir();
+	char *db = ck_test_path(dir, "v2.db");
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	for (int v = 0; v < 2; v++)
+		for (const char *const *step = ck_store_migrations[v]; *step != NULL; step++)
+			if (sqlite3_exec(h, *step, NULL, NULL, NULL) != SQLITE_OK)
+				fail_msg("%s: %s", *step, sqlite3_errmsg(h));
+	assert_int_equal(sqlite3_exec(h,
+	                              "PRAGMA user_version = 2;"
+	                              "INSERT INTO meta (key, value) VALUES ('kept', 'yes')",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(sql_int(db, count), 2);
+
+	struct ck_store *st;
+	char err[CK_ERR_SIZE] = "";
+	if (ck_store_open(db, &st, err) != CK_OK)
+		fail_msg("open: %s", err);
+	assert_int_equal(ck_store_version(st), 3);
+	assert_int_equal(ck_store_integrity_check(st, NULL), CK_OK);
+	ck_store_close(st);
+	assert_int_equal(sql_int(db, count), 0);
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM meta WHERE key = 'kept'"), 1);
+	ck_test_rmtree(dir);
+	free(db);
+	free(dir);
+}
+
 /* Version 2 writes the constraints of version 1 without IN lists (SQLite
  * builds a temporary table for each at every insert): a version 1 store is
  * migrated in place, its rows kept, and the constraints refuse what they
@@ -248,7 +289,7 @@ version_1_store_loses_its_in_lists_not_its_constraints(void **state)
 	char err[CK_ERR_SIZE] = "";
 	if (ck_store_open(db, &st, err) != CK_OK)
 		fail_msg("open: %s", err);
-	assert_int_equal(ck_store_version(st), 2);
+	assert_int_equal(ck_store_version(st), CK_STORE_VERSION);
 	assert_int_equal(ck_store_integrity_check(st, NULL), CK_OK);
 	/* The case is there, and this connection can list it. */
 	int n = 0;
@@ -587,6 +628,8 @@ main(void)
 	    cmocka_unit_test(empty_file_is_migrated),
 	    cmocka_unit_test(newer_version_is_refused_untouched),
 	    cmocka_unit_test(version_1_store_loses_its_in_lists_not_its_constraints),
+	    cmocka_unit_test_setup_teardown(version_2_store_loses_two_unread_indexes, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(import_create_unchanged_update, setup, teardown),
 	    cmocka_unit_test_setup_teardown(removed_debtor_kept_in_history_and_restored, setup,
 	                                    teardown),

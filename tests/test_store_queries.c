@@ -12,7 +12,9 @@
 #include "chakong/store.h"
 #include "chakong/timeutil.h"
 
+#include <openssl/evp.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -406,7 +408,14 @@ finishing_keeps_attempt_raw_answer_records_and_audit(void **state)
 	assert_int_equal(out_len, sizeof body - 1);
 	assert_memory_equal(out, body, out_len);
 	assert_int_equal(sqlite3_column_int(s, 1), sizeof body - 1);
-	assert_int_equal(strlen((const char *)sqlite3_column_text(s, 2)), 64);
+	/* The hash: SHA-256 of the bytes received, in lower-case hex. */
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned md_len = 0;
+	assert_int_equal(EVP_Digest(body, sizeof body - 1, md, &md_len, EVP_sha256(), NULL), 1);
+	char hex[65];
+	for (unsigned i = 0; i < md_len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	assert_string_equal((const char *)sqlite3_column_text(s, 2), hex);
 	sqlite3_finalize(s);
 	sqlite3_close(h);
 
@@ -443,6 +452,28 @@ finishing_keeps_attempt_raw_answer_records_and_audit(void **state)
 	                 CK_E_STORE);
 	assert_non_null(strstr(err, "no longer in flight"));
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM attempts"), 1);
+
+	/* Answered is final: the query is not claimed again, and records
+	 * offered for it again are refused with the rest, so the store never
+	 * has to replace a query's records (finishing stores them without
+	 * looking for earlier ones). */
+	int recovered = -1;
+	assert_int_equal(ck_store_recover_leases(f->st, now + 86400 * 30, 1, &recovered, NULL),
+	                 CK_OK);
+	assert_int_equal(recovered, 0);
+	assert_int_equal(claim(f, "icbc", now + 86400 * 30, 10).n, 0);
+	ck_outcome_init(&o);
+	a = ck_outcome_add_asset(&o);
+	a->kind = CK_ASSET_DEPOSIT;
+	a->ref = strdup("6222021203009999999");
+	struct ck_query_result again = {.state = CK_Q_ANSWERED, .outcome = "FOUND", .records = &o};
+	assert_int_equal(ck_store_finish(f->st, cl.ids[0], &attempt, &raw, &again, now + 3, 0, err),
+	                 CK_E_STORE);
+	ck_outcome_release(&o);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM assets"), 1);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM encumbrances"), 1);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM leads"), 1);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM raw_answers"), 1);
 }
 
 /* Raw answers are compressed with one deflate stream reused from answer to

@@ -26,6 +26,18 @@
  * was read. */
 #define CANARY "canary-4e1f9b7d-never-read"
 
+/* The suite runs twice: with a parser context per document, then with one
+ * parser kept throughout (ck_xml_parse_with), which must refuse and accept
+ * the same documents with the same messages whatever it parsed before. */
+static struct ck_xml_parser *shared;
+
+static int
+mem_parse(const void *buf, size_t len, const struct ck_xml_limits *limits, xmlDoc **doc, char *err)
+{
+	return shared != NULL ? ck_xml_parse_with(shared, buf, len, limits, doc, err)
+	                      : ck_xml_parse(buf, len, limits, doc, err);
+}
+
 /* Parses a NUL-terminated string; returns the code, and frees any document
  * after checking that failures yield none. */
 static int
@@ -33,7 +45,7 @@ parse_str(const char *s, const struct ck_xml_limits *limits, char *err)
 {
 	xmlDoc *doc = (xmlDoc *)1;
 	err[0] = '\0';
-	int rc = ck_xml_parse(s, strlen(s), limits, &doc, err);
+	int rc = mem_parse(s, strlen(s), limits, &doc, err);
 	if (rc != CK_OK)
 		assert_null(doc);
 	else
@@ -47,7 +59,7 @@ parse_ok(const void *buf, size_t len)
 {
 	char err[CK_ERR_SIZE] = "";
 	xmlDoc *doc = NULL;
-	int rc = ck_xml_parse(buf, len, NULL, &doc, err);
+	int rc = mem_parse(buf, len, NULL, &doc, err);
 	if (rc != CK_OK)
 		fail_msg("parse failed: %s: %s", ck_strerror(rc), err);
 	return doc;
@@ -130,7 +142,7 @@ spec_xxe_example_is_hostile(void **state)
 	char *bytes = ck_test_read_file(path, &len);
 	xmlDoc *doc = (xmlDoc *)1;
 	err[0] = '\0';
-	assert_int_equal(ck_xml_parse(bytes, len, NULL, &doc, err), CK_E_HOSTILE);
+	assert_int_equal(mem_parse(bytes, len, NULL, &doc, err), CK_E_HOSTILE);
 	assert_null(doc);
 	assert_string_equal(err, "line 2: document type declaration (DOCTYPE) is not allowed");
 	free(bytes);
@@ -565,7 +577,7 @@ malformed_documents_say_where(void **state)
 	char *bytes = ck_test_read_file(path, &len);
 	xmlDoc *doc = (xmlDoc *)1;
 	err[0] = '\0';
-	assert_int_equal(ck_xml_parse(bytes, len, NULL, &doc, err), CK_E_XML);
+	assert_int_equal(mem_parse(bytes, len, NULL, &doc, err), CK_E_XML);
 	assert_null(doc);
 	assert_true(strncmp(err, "line 3: ", 8) == 0);
 	free(bytes);
@@ -675,13 +687,20 @@ text_and_attributes(void **state)
 	(void)state;
 	const char xml[] = "<a xmlns:p='urn:p' k=' v ' p:only='ns'>"
 	                   "<t>  \t\r\n \xe5\xbc\xa0 x \n</t><e/><s>   </s><c><![CDATA[ cd ]]></c>"
-	                   "<u xmlns='urn:x'><n xmlns=''/></u></a>";
+	                   "<m> a <i>b</i> c </m><k> x<!-- c -->y </k><q> a &amp; b </q>"
+	                   "<z>a<![CDATA[ b ]]></z><u xmlns='urn:x'><n xmlns=''/></u></a>";
 	xmlDoc *doc = parse_ok(xml, sizeof xml - 1);
 	xmlNode *a = xmlDocGetRootElement(doc);
 	assert_child_text(a, NULL, "t", u8"张 x");
 	assert_child_text(a, NULL, "e", "");
 	assert_child_text(a, NULL, "s", "");
 	assert_child_text(a, NULL, "c", "cd");
+	/* Text in several pieces: all of it, in order, blanks trimmed at the
+	 * ends only. */
+	assert_child_text(a, NULL, "m", "a b c");
+	assert_child_text(a, NULL, "k", "xy");
+	assert_child_text(a, NULL, "q", "a & b");
+	assert_child_text(a, NULL, "z", "a b");
 	assert_null(ck_xml_text(NULL));
 	char *v = ck_xml_attr(a, "k");
 	assert_string_equal(v, " v ");
@@ -809,6 +828,110 @@ libxml2_prints_nothing(void **state)
 	free(dir);
 }
 
+/* ---- one parser kept between documents ---------------------------------- */
+
+/* The document serialised, for comparing trees; caller frees. */
+static char *
+dump(xmlDoc *doc)
+{
+	xmlChar *text = NULL;
+	int len = 0;
+	xmlDocDumpMemory(doc, &text, &len);
+	assert_non_null(text);
+	char *copy = strdup((const char *)text);
+	xmlFree(text);
+	return copy;
+}
+
+/* A kept parser answers every document as a parser of its own would: the
+ * same code, message and tree, after hostile, malformed and good documents
+ * alike, and after its dictionary of names has grown past its bound. */
+static void
+kept_parser_answers_as_a_fresh_one(void **state)
+{
+	(void)state;
+	char *deep = nested(100);
+	const char *docs[] = {
+	    "<a xmlns='urn:x'><b k='1'>text</b><c/></a>",
+	    "<!DOCTYPE a [<!ENTITY x 'y'>]><a>&x;</a>",
+	    "<a><b>after a DOCTYPE</b></a>",
+	    "<a>&undeclared;</a>",
+	    "<a>&amp;&lt;</a>",
+	    deep,
+	    "<r><e/><e/><e/><e/><e/><e/><e/><e/><e/><e/><e/><e/></r>",
+	    "<a>\n<b></a>",
+	    "<a>\xc3\x28</a>",
+	    "<p:a xmlns:p='urn:p'><p:b/></p:a>",
+	    "<a><q:b/></a>",
+	    "<?xml version='1.0' encoding='GB18030'?><a>\xd6\xd0</a>",
+	    "<a xmlns='urn:x'><b k='1'>text</b><c/></a>",
+	};
+	const struct ck_xml_limits tight = {.max_depth = 50, .max_nodes = 20};
+	struct ck_xml_parser *kept = NULL;
+	assert_int_equal(ck_xml_parser_new(&kept, NULL), CK_OK);
+	for (int round = 0; round < 3; round++)
+		for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+			const struct ck_xml_limits *limits = i % 2 ? &tight : NULL;
+			char want_err[CK_ERR_SIZE] = "", got_err[CK_ERR_SIZE] = "";
+			xmlDoc *want = NULL, *got = NULL;
+			int want_rc =
+			    ck_xml_parse(docs[i], strlen(docs[i]), limits, &want, want_err);
+			int got_rc = ck_xml_parse_with(kept, docs[i], strlen(docs[i]), limits, &got,
+			                               got_err);
+			assert_int_equal(got_rc, want_rc);
+			assert_string_equal(got_err, want_err);
+			if (want_rc == CK_OK) {
+				char *a = dump(want), *b = dump(got);
+				assert_string_equal(b, a);
+				free(a);
+				free(b);
+			}
+			xmlFreeDoc(want);
+			xmlFreeDoc(got);
+		}
+	/* Names enough to pass the dictionary's bound, a few per document. */
+	for (int i = 0; i < CK_XML_PARSER_MAX_NAMES / 2; i++) {
+		char text[128];
+		snprintf(text, sizeof text, "<r><n%da/><n%db>x</n%db><t>%d</t></r>", i, i, i,
+		         i % 1000);
+		xmlDoc *doc = NULL;
+		char err[CK_ERR_SIZE] = "";
+		if (ck_xml_parse_with(kept, text, strlen(text), NULL, &doc, err) != CK_OK)
+			fail_msg("%s: %s", text, err);
+		xmlNode *b =
+		    ck_xml_next(ck_xml_first(xmlDocGetRootElement(doc), NULL, NULL), NULL, NULL);
+		char name[32];
+		snprintf(name, sizeof name, "n%db", i);
+		assert_string_equal((const char *)b->name, name);
+		xmlFreeDoc(doc);
+	}
+	/* Documents outlive the parser that made them. */
+	xmlDoc *doc = NULL;
+	assert_int_equal(ck_xml_parse_with(kept, docs[0], strlen(docs[0]), NULL, &doc, NULL),
+	                 CK_OK);
+	ck_xml_parser_free(kept);
+	ck_xml_parser_free(NULL);
+	assert_child_text(xmlDocGetRootElement(doc), "urn:x", "b", "text");
+	xmlFreeDoc(doc);
+	free(deep);
+}
+
+static int
+keep_one_parser(void **state)
+{
+	(void)state;
+	return ck_xml_parser_new(&shared, NULL) == CK_OK ? 0 : -1;
+}
+
+static int
+drop_the_parser(void **state)
+{
+	(void)state;
+	ck_xml_parser_free(shared);
+	shared = NULL;
+	return 0;
+}
+
 int
 main(void)
 {
@@ -831,6 +954,10 @@ main(void)
 	    cmocka_unit_test(text_and_attributes),
 	    cmocka_unit_test(filing_schema_validates),
 	    cmocka_unit_test(libxml2_prints_nothing),
+	    cmocka_unit_test(kept_parser_answers_as_a_fresh_one),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("a parser per document", tests, NULL, NULL);
+	failed +=
+	    cmocka_run_group_tests_name("one parser kept", tests, keep_one_parser, drop_the_parser);
+	return failed;
 }

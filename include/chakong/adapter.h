@@ -261,9 +261,10 @@ void ck_outcome_fail(struct ck_outcome *out, enum ck_outcome_type type, const ch
 
 /* What an adapter may use while interpreting. */
 struct ck_adapter_env {
-	struct ck_xsd_set *xsd; /* compiled schemas */
-	size_t max_records;     /* common.md: default 10 000 per query */
-	size_t max_body;        /* bytes: default 8 MiB; also the XML size cap */
+	struct ck_xsd_set *xsd;    /* compiled schemas */
+	struct ck_xml_parser *xml; /* kept from one answer to the next; NULL: one each */
+	size_t max_records;        /* common.md: default 10 000 per query */
+	size_t max_body;           /* bytes: default 8 MiB; also the XML size cap */
 };
 
 /* ---- The adapter table -------------------------------------------------- */
