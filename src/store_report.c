@@ -369,23 +369,22 @@ ck_store_json_fields(struct ck_store *st, const char *json, ck_json_field_fn fn,
 
 /* The latest round of each case with its state; a report is due when it
  * was never written and the round is complete or past its deadline, or it
- * was written before the deadline passed on an incomplete round, or before
- * a query of the round ended (>=: an answer stored in the same second as
- * the report may be newer than it; writing twice is harmless). */
+ * was written before the deadline passed on an incomplete round, or a
+ * query of the round has ended since it was written (more have ended than
+ * had then: an ended query never reopens). */
 static const char SQL_REPORTS_DUE[] =
     "SELECT case_no, round FROM ("
     " SELECT c.case_no, r.round, r.deadline, r.report_written_at AS written,"
+    "  r.report_settled AS settled_then,"
     "  (SELECT count(*) FROM queries q WHERE q.case_id = r.case_id AND q.round = r.round"
     "    AND q.state NOT IN ('answered', 'failed', 'not_applicable')) AS open,"
-    "  (SELECT count(*) FROM queries q WHERE q.case_id = r.case_id AND q.round = r.round) AS n,"
-    "  (SELECT max(finished_at) FROM queries q WHERE q.case_id = r.case_id"
-    "    AND q.round = r.round) AS last"
+    "  (SELECT count(*) FROM queries q WHERE q.case_id = r.case_id AND q.round = r.round) AS n"
     " FROM rounds r JOIN cases c ON c.id = r.case_id"
     " WHERE r.round = (SELECT max(round) FROM rounds r2 WHERE r2.case_id = r.case_id))"
     " WHERE n > 0 AND ("
     "  (written IS NULL AND (open = 0 OR deadline <= ?1))"
     "  OR (written IS NOT NULL AND open > 0 AND written < deadline AND deadline <= ?1)"
-    "  OR (written IS NOT NULL AND last IS NOT NULL AND last >= written))"
+    "  OR (written IS NOT NULL AND n - open > ifnull(settled_then, -1)))"
     " ORDER BY deadline, case_no";
 
 int
@@ -409,6 +408,8 @@ ck_store_each_report_due(struct ck_store *st, int64_t now, ck_report_due_fn fn, 
 
 static const char SQL_REPORT_WRITTEN[] =
     "UPDATE rounds SET report_written_at = ?3,"
+    " report_settled = (SELECT count(*) FROM queries q WHERE q.case_id = ?1 AND q.round = ?2"
+    "  AND q.state IN ('answered', 'failed', 'not_applicable')),"
     " completed_at = CASE WHEN (SELECT count(*) FROM queries q WHERE q.case_id = ?1"
     "   AND q.round = ?2 AND q.state NOT IN ('answered', 'failed', 'not_applicable')) = 0"
     "  THEN ifnull(completed_at, (SELECT max(finished_at) FROM queries q"

@@ -306,10 +306,32 @@ static const char *const migration_3[] = {
     NULL,
 };
 
+/*
+ * Schema version 4: rounds remember how many of their queries had ended
+ * when the report was written (report_settled), so that a report is due
+ * again exactly when another query of its round ends.  Comparing times
+ * (the last answer's against the report's) could not tell an answer stored
+ * in the same second as the report, nor hold under a clock set back, and
+ * made a writer killed in the middle start all over.  A report written
+ * after the last answer of its round is taken as up to date; any other
+ * (NULL) is written once more.
+ */
+static const char *const migration_4[] = {
+    "ALTER TABLE rounds ADD COLUMN report_settled INTEGER",
+    "UPDATE rounds SET report_settled = ("
+    "  SELECT count(*) FROM queries q WHERE q.case_id = rounds.case_id"
+    "   AND q.round = rounds.round AND (q.state = 'answered' OR q.state = 'failed'"
+    "   OR q.state = 'not_applicable'))"
+    " WHERE report_written_at > ifnull((SELECT max(finished_at) FROM queries q"
+    "  WHERE q.case_id = rounds.case_id AND q.round = rounds.round), 0)",
+    NULL,
+};
+
 const char *const *const ck_store_migrations[] = {
     migration_1,
     migration_2,
     migration_3,
+    migration_4,
 };
 
 const int ck_store_migration_count =

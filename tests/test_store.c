@@ -247,7 +247,7 @@ version_2_store_loses_two_unread_indexes(void **state)
 	char err[CK_ERR_SIZE] = "";
 	if (ck_store_open(db, &st, err) != CK_OK)
 		fail_msg("open: %s", err);
-	assert_int_equal(ck_store_version(st), 3);
+	assert_int_equal(ck_store_version(st), CK_STORE_VERSION);
 	assert_int_equal(ck_store_integrity_check(st, NULL), CK_OK);
 	ck_store_close(st);
 	assert_int_equal(sql_int(db, count), 0);
@@ -345,6 +345,50 @@ version_1_store_loses_its_in_lists_not_its_constraints(void **state)
 	                             " OR state = 'waiting'"),
 	                 1);
 	sqlite3_close(h);
+	ck_test_rmtree(dir);
+	free(db);
+	free(dir);
+}
+
+/* Version 4 adds rounds.report_settled: a report written after its round's
+ * last answer is taken as up to date (the count of its ended queries),
+ * any other is left to be written once more (NULL). */
+static void
+version_3_store_learns_what_its_reports_saw(void **state)
+{
+	(void)state;
+	char *dir = ck_test_tmpdir();
+	char *db = ck_test_path(dir, "v3.db");
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	for (int v = 0; v < 3; v++)
+		for (const char *const *step = ck_store_migrations[v]; *step != NULL; step++)
+			if (sqlite3_exec(h, *step, NULL, NULL, NULL) != SQLITE_OK)
+				fail_msg("%s: %s", *step, sqlite3_errmsg(h));
+	assert_int_equal(
+	    sqlite3_exec(h,
+	                 "PRAGMA user_version = 3;"
+	                 "INSERT INTO cases (id, case_no, court_code, court_name, filed_at,"
+	                 " filed_offset_min, officer, amount_owed, status,"
+	                 " imported_at, updated_at, source) VALUES (1, '(2024)苏1283执1号',"
+	                 " '苏1283', '泰兴市人民法院', 1, 480, '李四', 100, 'active', 1,"
+	                 " 1, 't');"
+	                 "INSERT INTO rounds (case_id, round, opened_at, deadline,"
+	                 " report_written_at) VALUES (1, 0, 1, 2, 5), (1, 1, 3, 4, NULL)",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(h);
+
+	struct ck_store *st;
+	char err[CK_ERR_SIZE] = "";
+	if (ck_store_open(db, &st, err) != CK_OK)
+		fail_msg("open: %s", err);
+	assert_int_equal(ck_store_version(st), CK_STORE_VERSION);
+	ck_store_close(st);
+	assert_int_equal(sql_int(db, "SELECT report_settled FROM rounds WHERE round = 0"), 0);
+	assert_int_equal(
+	    sql_int(db, "SELECT count(*) FROM rounds WHERE round = 1 AND report_settled IS NULL"),
+	    1);
 	ck_test_rmtree(dir);
 	free(db);
 	free(dir);
@@ -627,6 +671,7 @@ main(void)
 	    cmocka_unit_test(loose_store_is_made_private),
 	    cmocka_unit_test(empty_file_is_migrated),
 	    cmocka_unit_test(newer_version_is_refused_untouched),
+	    cmocka_unit_test(version_3_store_learns_what_its_reports_saw),
 	    cmocka_unit_test(version_1_store_loses_its_in_lists_not_its_constraints),
 	    cmocka_unit_test_setup_teardown(version_2_store_loses_two_unread_indexes, setup,
 	                                    teardown),

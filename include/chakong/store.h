@@ -34,7 +34,7 @@
 #include "chakong/ids.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CK_STORE_VERSION 3
+#define CK_STORE_VERSION 4
 
 struct ck_store;
 
