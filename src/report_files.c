@@ -3,7 +3,7 @@
  * report_files.c: report files on disk: safe names, atomic replacement,
  * and writing the reports that are due.
  */
-#define _GNU_SOURCE /* syncfs */
+#define _GNU_SOURCE /* sync_file_range */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -97,8 +97,9 @@ temporary_name(const char *path, char *tmp, size_t tmpsz, char *err)
 	return CK_OK;
 }
 
-/* Creates tmp (mode 0600, never through a symbolic link) holding text;
- * flushed to disk when `flush`.  Nothing is left behind on failure. */
+/* Creates tmp (mode 0600, never through a symbolic link) holding text,
+ * flushed to disk when `flush`; else only its writing to disk is started,
+ * for flush_file() to wait for.  Nothing is left behind on failure. */
 static int
 write_temporary(const char *tmp, const char *text, size_t len, int flush, char *err)
 {
@@ -108,6 +109,8 @@ write_temporary(const char *tmp, const char *text, size_t len, int flush, char *
 	int e = write_all(fd, text, len);
 	if (e == 0 && flush && fsync(fd) != 0)
 		e = errno;
+	if (e == 0 && !flush)
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: failure is harmless */
 	if (close(fd) != 0 && e == 0)
 		e = errno;
 	if (e != 0) {
@@ -115,6 +118,18 @@ write_temporary(const char *tmp, const char *text, size_t len, int flush, char *
 		return ck_fail(err, CK_E_IO, "%s: %s", tmp, strerror(e));
 	}
 	return CK_OK;
+}
+
+/* Waits until the file written by write_temporary() is on disk. */
+static int
+flush_file(const char *tmp, char *err)
+{
+	int fd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return ck_fail(err, CK_E_IO, "%s: %s", tmp, strerror(errno));
+	int e = fsync(fd) != 0 ? errno : 0;
+	close(fd);
+	return e != 0 ? ck_fail(err, CK_E_IO, "%s: %s", tmp, strerror(e)) : CK_OK;
 }
 
 int
@@ -153,10 +168,11 @@ render(const struct ck_report *r, int flag, const struct ck_report_render *opt, 
 
 /* ---- Batches ------------------------------------------------------------------ */
 
-/* A batch is finished when it holds BATCH_CASES cases or has been open
- * BATCH_MS: enough that its one sync costs little per case, little enough
- * that a process killed again and again still gets reports out (what a
- * kill loses is the open batch: at most BATCH_MS of work). */
+/* A batch is finished when it holds its limit of cases or has been open
+ * BATCH_MS.  The limit starts at one case and doubles with each batch up
+ * to BATCH_CASES: large batches make the flush cheap per case, and the
+ * small first ones let a process killed again and again soon after it
+ * starts still get reports out (what a kill loses is the open batch). */
 enum { BATCH_CASES = 256, BATCH_MS = 50 };
 
 static int64_t
@@ -181,9 +197,11 @@ struct ck_report_batch {
 	char *dir;
 	int dir_fd;
 	int64_t now;
-	size_t max_cases;  /* finished by itself at this many cases */
-	int64_t max_ms;    /* or when open this long */
-	int64_t opened_ms; /* monotonic time of the first case added since the last finish */
+	size_t limit;       /* finished by itself at this many cases, */
+	size_t max_cases;   /* a limit that doubles up to this, */
+	int64_t max_ms;     /* or when open this long */
+	int64_t opened_ms;  /* monotonic time of the first case added since the last finish */
+	int in_store_batch; /* the store transaction of the open batch is begun */
 	struct pending_file *files;
 	size_t n_files, cap_files;
 	struct written_round *rounds;
@@ -209,6 +227,7 @@ ck_report_batch_new(struct ck_store *st, const char *dir, int64_t now, struct ck
 	}
 	b->st = st;
 	b->now = now;
+	b->limit = 1;
 	b->max_cases = BATCH_CASES;
 	b->max_ms = BATCH_MS;
 	*out = b;
@@ -218,7 +237,7 @@ ck_report_batch_new(struct ck_store *st, const char *dir, int64_t now, struct ck
 void
 ck_report_batch_limits(struct ck_report_batch *b, size_t max_cases, int64_t max_ms)
 {
-	b->max_cases = max_cases;
+	b->limit = b->max_cases = max_cases;
 	b->max_ms = max_ms;
 }
 
@@ -243,6 +262,8 @@ ck_report_batch_free(struct ck_report_batch *b)
 {
 	if (b == NULL)
 		return;
+	if (b->in_store_batch) /* nothing was written in it: only reads */
+		ck_store_commit_batch(b->st, NULL);
 	forget_pending(b);
 	free(b->files);
 	free(b->rounds);
@@ -315,8 +336,16 @@ int
 ck_report_batch_add(struct ck_report_batch *b, const char *case_no, int round, int formats,
                     const struct ck_report_render *opt, char *err)
 {
-	if (b->n_rounds == 0)
+	if (b->n_rounds == 0 && !b->in_store_batch) {
+		/* One transaction for the batch: each report is read from one
+		 * snapshot, whatever another process stores meanwhile, and the
+		 * rounds are recorded in the same transaction. */
+		int rc = ck_store_begin_batch(b->st, err);
+		if (rc != CK_OK)
+			return rc;
+		b->in_store_batch = 1;
 		b->opened_ms = monotonic_ms();
+	}
 	struct ck_report *r = NULL;
 	int rc = ck_report_build(b->st, case_no, round, b->now, &r, err);
 	for (size_t i = 0; rc == CK_OK && i < sizeof formats_table / sizeof formats_table[0]; i++) {
@@ -334,8 +363,7 @@ ck_report_batch_add(struct ck_report_batch *b, const char *case_no, int round, i
 	if (rc == CK_OK)
 		rc = add_round(b, r->case_no, r->round, err);
 	ck_report_free(r);
-	if (rc == CK_OK &&
-	    (b->n_rounds >= b->max_cases || monotonic_ms() - b->opened_ms >= b->max_ms))
+	if (rc == CK_OK && (b->n_rounds >= b->limit || monotonic_ms() - b->opened_ms >= b->max_ms))
 		rc = ck_report_batch_finish(b, err);
 	return rc;
 }
@@ -343,16 +371,18 @@ ck_report_batch_add(struct ck_report_batch *b, const char *case_no, int round, i
 /* Every file's data reaches the disk before any takes its final name, and
  * the names before the store says the reports are written: after a crash
  * a report file is whole (old or new), and a round recorded as reported
- * has its files.  One sync of the file system for the batch instead of an
- * fsync per file: the fsyncs were most of the time spent writing reports. */
+ * has its files.  The files' writing was started as each was written, so
+ * that their blocks join one journal commit: the first fsync waits for it
+ * and the others find their file already on disk, where an fsync per file
+ * written one after the other waited for a commit each (most of the time
+ * spent writing reports).  Syncing the whole file system instead would
+ * also wait for every other process's writes. */
 int
 ck_report_batch_finish(struct ck_report_batch *b, char *err)
 {
-	if (b->n_files == 0 && b->n_rounds == 0)
-		return CK_OK;
 	int rc = CK_OK;
-	if (b->n_files > 0 && syncfs(b->dir_fd) != 0)
-		rc = ck_fail(err, CK_E_IO, "%s: flushing the reports: %s", b->dir, strerror(errno));
+	for (size_t i = 0; rc == CK_OK && i < b->n_files; i++)
+		rc = flush_file(b->files[i].tmp, err);
 	for (size_t i = 0; rc == CK_OK && i < b->n_files; i++) {
 		if (rename(b->files[i].tmp, b->files[i].path) != 0)
 			rc = ck_fail(err, CK_E_IO, "%s: %s", b->files[i].path, strerror(errno));
@@ -363,19 +393,20 @@ ck_report_batch_finish(struct ck_report_batch *b, char *err)
 	}
 	if (rc == CK_OK && b->n_files > 0 && fsync(b->dir_fd) != 0)
 		rc = ck_fail(err, CK_E_IO, "%s: %s", b->dir, strerror(errno));
-	int batch = rc == CK_OK ? ck_store_begin_batch(b->st, err) : rc;
-	for (size_t i = 0; rc == CK_OK && batch == CK_OK && i < b->n_rounds; i++)
+	for (size_t i = 0; rc == CK_OK && i < b->n_rounds; i++)
 		rc = ck_store_report_written(b->st, b->rounds[i].case_no, b->rounds[i].round,
 		                             b->now, err);
-	if (batch == CK_OK) {
-		/* A failed step leaves the rounds unrecorded: they are written again. */
+	/* A failed step leaves the rounds unrecorded (the transaction ends
+	 * with nothing of them): they are written again. */
+	if (b->in_store_batch) {
+		b->in_store_batch = 0;
 		int end = ck_store_commit_batch(b->st, rc == CK_OK ? err : NULL);
 		if (rc == CK_OK)
 			rc = end;
-	} else if (rc == CK_OK) {
-		rc = batch;
 	}
 	forget_pending(b);
+	if (b->limit < b->max_cases)
+		b->limit = b->limit * 2 < b->max_cases ? b->limit * 2 : b->max_cases;
 	return rc;
 }
 

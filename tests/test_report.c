@@ -654,6 +654,14 @@ batches_publish_at_once(void **state)
 	free(first);
 	free(again);
 
+	/* By default a batch's first case is published at once: a process
+	 * killed soon after it starts still gets a report out. */
+	assert_int_equal(ck_report_batch_new(st, dir, latest + 2, &b, err), CK_OK);
+	assert_int_equal(ck_report_batch_add(b, case_no[2], -1, CK_REPORT_JSON, &opt, err), CK_OK);
+	assert_int_equal(count_entries(dir, 1), 0);
+	assert_true(rounds_reported_at(r.db, latest + 2) >= 1);
+	ck_report_batch_free(b);
+
 	/* Finished by itself when open long enough: with no time at all, at
 	 * every case added. */
 	assert_int_equal(ck_report_batch_new(st, dir, latest + 1, &b, err), CK_OK);

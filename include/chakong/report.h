@@ -274,12 +274,14 @@ int ck_report_write_files(struct ck_store *st, const char *case_no, int round, c
 /*
  * A batch of report files, for writing many cases' reports: the files of
  * each case added are written at once under their temporary names; when
- * the batch is finished (by ck_report_batch_finish(), or by itself every
- * 256 cases or 50 ms) they are flushed to disk together, renamed over the
- * old files, and their rounds recorded as reported at `now` in one store
- * transaction.  The same guarantees as ck_report_write_files(), with one
- * flush per batch instead of one per file.  Uses a store transaction of
- * its own when finishing: the caller must not hold a store batch open.
+ * the batch is finished (by ck_report_batch_finish(), or by itself after
+ * 1, 2, 4 ... up to 256 cases, or 50 ms) they are flushed to disk
+ * together, renamed over the old files, and their rounds recorded as
+ * reported at `now`.  The same guarantees as ck_report_write_files(), with
+ * one store transaction and one wait for the disk per batch instead of per
+ * case.  The batch reads and records in a store transaction of its own,
+ * open from its first case to its finish: the caller must not hold a
+ * store batch open, nor write to the store in between.
  *
  * Ownership: the batch is the caller's until ck_report_batch_free(), which
  * removes the temporary files of cases added but not finished.
@@ -287,8 +289,8 @@ int ck_report_write_files(struct ck_store *st, const char *case_no, int round, c
 struct ck_report_batch;
 int ck_report_batch_new(struct ck_store *st, const char *dir, int64_t now,
                         struct ck_report_batch **out, char *err);
-/* A batch finishes by itself once it holds max_cases cases or has been
- * open max_ms milliseconds (defaults: 256, 50). */
+/* Fixed limits instead: the batch finishes by itself once it holds
+ * max_cases cases or has been open max_ms milliseconds. */
 void ck_report_batch_limits(struct ck_report_batch *b, size_t max_cases, int64_t max_ms);
 /* Renders and writes the case's files.  CK_E_NOTFOUND (nothing written):
  * no such case, or no round yet. */
