@@ -216,6 +216,20 @@ in_lists_left(const char *db)
 	return n;
 }
 
+/* Opens db (created) as a store of schema version `version`, built by the
+ * migrations up to it, for a test of the migrations after it. */
+static sqlite3 *
+old_store(const char *db, int version)
+{
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	for (int v = 0; v < version; v++)
+		for (const char *const *step = ck_store_migrations[v]; *step != NULL; step++)
+			if (sqlite3_exec(h, *step, NULL, NULL, NULL) != SQLITE_OK)
+				fail_msg("%s: %s", *step, sqlite3_errmsg(h));
+	return h;
+}
+
 /* Version 3 drops the indexes of attempts and raw answers by query, which
  * nothing reads: a version 2 store is migrated in place, its rows kept, and
  * a new store has them neither. */
@@ -229,12 +243,7 @@ version_2_store_loses_two_unread_indexes(void **state)
 
 	char *dir = ck_test_tmpdir();
 	char *db = ck_test_path(dir, "v2.db");
-	sqlite3 *h;
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	for (int v = 0; v < 2; v++)
-		for (const char *const *step = ck_store_migrations[v]; *step != NULL; step++)
-			if (sqlite3_exec(h, *step, NULL, NULL, NULL) != SQLITE_OK)
-				fail_msg("%s: %s", *step, sqlite3_errmsg(h));
+	sqlite3 *h = old_store(db, 2);
 	assert_int_equal(sqlite3_exec(h,
 	                              "PRAGMA user_version = 2;"
 	                              "INSERT INTO meta (key, value) VALUES ('kept', 'yes')",
@@ -267,11 +276,7 @@ version_1_store_loses_its_in_lists_not_its_constraints(void **state)
 	(void)state;
 	char *dir = ck_test_tmpdir();
 	char *db = ck_test_path(dir, "v1.db");
-	sqlite3 *h;
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	for (const char *const *step = ck_store_migrations[0]; *step != NULL; step++)
-		if (sqlite3_exec(h, *step, NULL, NULL, NULL) != SQLITE_OK)
-			fail_msg("%s: %s", *step, sqlite3_errmsg(h));
+	sqlite3 *h = old_store(db, 1);
 	assert_int_equal(
 	    sqlite3_exec(h,
 	                 "PRAGMA user_version = 1;"
@@ -359,12 +364,7 @@ version_3_store_learns_what_its_reports_saw(void **state)
 	(void)state;
 	char *dir = ck_test_tmpdir();
 	char *db = ck_test_path(dir, "v3.db");
-	sqlite3 *h;
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	for (int v = 0; v < 3; v++)
-		for (const char *const *step = ck_store_migrations[v]; *step != NULL; step++)
-			if (sqlite3_exec(h, *step, NULL, NULL, NULL) != SQLITE_OK)
-				fail_msg("%s: %s", *step, sqlite3_errmsg(h));
+	sqlite3 *h = old_store(db, 3);
 	assert_int_equal(
 	    sqlite3_exec(h,
 	                 "PRAGMA user_version = 3;"
