@@ -266,6 +266,52 @@ version_2_store_loses_two_unread_indexes(void **state)
 	free(dir);
 }
 
+/* Version 5 drops the index of debtors by identity number alone, which no
+ * statement reads: a version 4 store keeps its debtors and UNIQUE (case_id,
+ * id_no), through which chakong finds a debtor; a new store has no such
+ * index. */
+static void
+version_4_store_loses_the_debtor_number_index(void **state)
+{
+	struct fixture *f = *state;
+	const char *count = "SELECT count(*) FROM sqlite_schema WHERE name = 'debtors_id_no'";
+	assert_int_equal(sql_int(f->db, count), 0);
+
+	char *dir = ck_test_tmpdir();
+	char *db = ck_test_path(dir, "v4.db");
+	sqlite3 *h = old_store(db, 4);
+	assert_int_equal(
+	    sqlite3_exec(h,
+	                 "PRAGMA user_version = 4;"
+	                 "INSERT INTO cases (case_no, court_code, court_name, filed_at,"
+	                 " filed_offset_min, officer, amount_owed, status,"
+	                 " imported_at, updated_at, source) VALUES ('(2024)苏1283执1号',"
+	                 " '苏1283', '泰兴市人民法院', 1, 480, '李四', 100, 'active', 1,"
+	                 " 1, 't');"
+	                 "INSERT INTO debtors (case_id, position, kind, name, id_no,"
+	                 " added_at) VALUES (1, 0, 'person', '张三', '11010519491231002X', 1)",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(sql_int(db, count), 1);
+
+	struct ck_store *st;
+	char err[CK_ERR_SIZE] = "";
+	if (ck_store_open(db, &st, err) != CK_OK)
+		fail_msg("open: %s", err);
+	assert_int_equal(ck_store_version(st), CK_STORE_VERSION);
+	ck_store_close(st);
+	assert_int_equal(sql_int(db, count), 0);
+	assert_int_equal(
+	    sql_int(db, "SELECT count(*) FROM debtors WHERE id_no = '11010519491231002X'"), 1);
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM pragma_index_list('debtors')"
+	                             " WHERE \"unique\" = 1"),
+	                 1);
+	ck_test_rmtree(dir);
+	free(db);
+	free(dir);
+}
+
 /* Version 2 writes the constraints of version 1 without IN lists (SQLite
  * builds a temporary table for each at every insert): a version 1 store is
  * migrated in place, its rows kept, and the constraints refuse what they
@@ -673,6 +719,8 @@ main(void)
 	    cmocka_unit_test(newer_version_is_refused_untouched),
 	    cmocka_unit_test(version_3_store_learns_what_its_reports_saw),
 	    cmocka_unit_test(version_1_store_loses_its_in_lists_not_its_constraints),
+	    cmocka_unit_test_setup_teardown(version_4_store_loses_the_debtor_number_index, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(version_2_store_loses_two_unread_indexes, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(import_create_unchanged_update, setup, teardown),

@@ -34,7 +34,7 @@
 #include "chakong/ids.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CK_STORE_VERSION 4
+#define CK_STORE_VERSION 5
 
 struct ck_store;
 
