@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "chakong/error.h"
 #include "chakong/report.h"
@@ -670,6 +671,28 @@ batches_publish_at_once(void **state)
 	assert_int_equal(count_entries(dir, 1), 0);
 	assert_true(rounds_reported_at(r.db, latest + 1) >= 1);
 	ck_report_batch_free(b);
+
+	/* A file gone before its batch finishes (removed by another hand):
+	 * the batch fails naming it, no file of the batch takes its final
+	 * name, none is left behind, and no round is recorded, although
+	 * another thread than the caller's flushes that file. */
+	char *broken = ck_test_path(r.dir, "broken");
+	assert_int_equal(mkdir(broken, 0700), 0);
+	assert_int_equal(ck_report_batch_new(st, broken, latest + 3, &b, err), CK_OK);
+	ck_report_batch_limits(b, 1000, INT64_MAX);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(ck_report_batch_add(b, case_no[i], -1, both, &opt, err), CK_OK);
+	char name[512], tmp[1024];
+	assert_int_equal(ck_report_file_name(case_no[n - 1], "json", name, sizeof name, err),
+	                 CK_OK);
+	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", broken, name);
+	assert_int_equal(unlink(tmp), 0);
+	assert_int_equal(ck_report_batch_finish(b, err), CK_E_IO);
+	assert_non_null(strstr(err, name));
+	assert_int_equal(count_entries(broken, 0) + count_entries(broken, 1), 0);
+	assert_int_equal(rounds_reported_at(r.db, latest + 3), 0);
+	ck_report_batch_free(b);
+	free(broken);
 
 	/* Recorded by a clock behind the answers' (set back, or the same
 	 * second): a report is due again when another query ends, not by
