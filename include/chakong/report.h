@@ -277,9 +277,9 @@ int ck_report_write_files(struct ck_store *st, const char *case_no, int round, c
  * the batch is finished (by ck_report_batch_finish(), or by itself after
  * 1, 2, 4 ... up to 256 cases, or 50 ms) they are flushed to disk
  * together (by a few threads, all joined before the call returns), renamed
- * over the old files, and their rounds recorded as reported at `now`.  The same guarantees as ck_report_write_files(), with
- * one store transaction and one wait for the disk per batch instead of per
- * case.  The batch reads and records in a store transaction of its own,
+ * over the old files, and their rounds recorded as reported at `now`.  The
+ * same guarantees as ck_report_write_files(), with one store transaction
+ * and one wait for the disk per batch instead of per case.  The batch reads and records in a store transaction of its own,
  * open from its first case to its finish: the caller must not hold a
  * store batch open, nor write to the store in between.
  *
