@@ -279,9 +279,10 @@ int ck_report_write_files(struct ck_store *st, const char *case_no, int round, c
  * together (by a few threads, all joined before the call returns), renamed
  * over the old files, and their rounds recorded as reported at `now`.  The
  * same guarantees as ck_report_write_files(), with one store transaction
- * and one wait for the disk per batch instead of per case.  The batch reads and records in a store transaction of its own,
- * open from its first case to its finish: the caller must not hold a
- * store batch open, nor write to the store in between.
+ * and one wait for the disk per batch instead of per case.  The batch
+ * reads and records in a store transaction of its own, open from its first
+ * case to its finish: the caller must not hold a store batch open, nor
+ * write to the store in between.
  *
  * Ownership: the batch is the caller's until ck_report_batch_free(), which
  * removes the temporary files of cases added but not finished.
