@@ -215,7 +215,7 @@ struct tally {
 	struct ck_store *st;
 	int64_t now;
 	int cases, debtors, triage[CK_TRIAGE_COUNT_], incomplete_rounds, failed_rows;
-	int no_round; /* filed terminated (or closed): no round until the next re-inquiry */
+	int no_round; /* cases without a round (so without a report) */
 	int64_t enforceable_cny, owed;
 	int assets, leads;
 	char first_case[CK_CASE_NO_BUF];
@@ -280,10 +280,8 @@ summary(struct demo *d)
 	printf("\n== summary\n");
 	printf("  cases reported          %d (%d debtors)\n", t.cases, t.debtors);
 	if (t.no_round)
-		printf(
-		    "  not asked yet           %d (filed already terminated: first re-inquiry six "
-		    "months after termination)\n",
-		    t.no_round);
+		printf("  not reported            %d (no inquiry round: see chakong status)\n",
+		       t.no_round);
 	for (int i = 0; i < CK_TRIAGE_COUNT_; i++) {
 		printf("  ");
 		cli_print_padded(triage_labels[i], 48);
@@ -297,7 +295,7 @@ summary(struct demo *d)
 	if (*name)
 		printf("  open one                xdg-open '%s/reports/%s'\n", d->dir, name);
 	printf("  more                    chakong --db %s/chakong.db status --all\n", d->dir);
-	return t.cases > 0 && t.incomplete_rounds == 0 ? CLI_OK : CLI_FAILED;
+	return t.cases > 0 && t.incomplete_rounds == 0 && t.no_round == 0 ? CLI_OK : CLI_FAILED;
 }
 
 static int
@@ -352,13 +350,16 @@ demo(struct demo *d, const char *cases)
 		return rc;
 
 	/* A day's filings, a few minutes apart from some hours ago, so that
-	 * their 24-hour deadlines are still ahead. */
+	 * their 24-hour deadlines are still ahead.  All active: a case filed
+	 * already terminated is first asked about six months after its
+	 * termination, and the demo reports on every case it files. */
 	char first[CK_TIME_BUF];
 	ck_time_format(ck_clock_now(&d->cli->clock) - 4 * 3600, CK_DEFAULT_OFFSET_MIN, first,
 	               sizeof first);
-	const char *gen[] = {"chakong-sim", "filings",       "--cases", cases,       "--subjects",
-	                     DEMO_SUBJECTS, "--first-filed", first,     "--max-gap", "600",
-	                     "--out",       filings,         NULL};
+	const char *gen[] = {
+	    "chakong-sim",   "filings", "--cases",   cases, "--subjects",   DEMO_SUBJECTS,
+	    "--first-filed", first,     "--max-gap", "600", "--terminated", "0",
+	    "--out",         filings,   NULL};
 	char *gen_args[sizeof gen / sizeof gen[0]];
 	memcpy(gen_args, gen, sizeof gen);
 	printf("\n== %s generated cases: import\n", cases);
