@@ -77,6 +77,20 @@ sleep_ms(int64_t ms)
 		;
 }
 
+/* Adds the figures of one kill loop to a total over several (zeroed to
+ * begin with): the shortest life is over the loops that killed. */
+static void
+kill_stats_add(struct ck_kill_stats *total, const struct ck_kill_stats *ks)
+{
+	if (ks->kills > 0 && (total->kills == 0 || ks->shortest_ms < total->shortest_ms))
+		total->shortest_ms = ks->shortest_ms;
+	if (ks->longest_ms > total->longest_ms)
+		total->longest_ms = ks->longest_ms;
+	total->kills += ks->kills;
+	total->starts += ks->starts;
+	total->elapsed_ms += ks->elapsed_ms;
+}
+
 void
 ck_kill_loop(char **argv, const struct ck_kill_opts *o, struct ck_kill_stats *out)
 {
@@ -631,7 +645,6 @@ ck_crash_runs(const struct ck_crash_params *p, struct ck_crash_figures *out)
 	 * whose reports are still to write, each run killed at moments spread
 	 * over the writing until one finishes; at least min_report_kills kills
 	 * in all. */
-	out->report_kill.shortest_ms = INT64_MAX;
 	for (int episode = 1; out->report_kill.kills < p->min_report_kills; episode++) {
 		char name[32];
 		snprintf(name, sizeof name, "reports-%d", episode);
@@ -655,12 +668,7 @@ ck_crash_runs(const struct ck_crash_params *p, struct ck_crash_figures *out)
 		struct ck_kill_stats ks;
 		ck_kill_loop(argv, &wo, &ks);
 		same_reports(ref_reports, dir, "reports whose writing was killed");
-		out->report_kill.kills += ks.kills;
-		out->report_kill.starts += ks.starts;
-		if (ks.kills > 0 && ks.shortest_ms < out->report_kill.shortest_ms)
-			out->report_kill.shortest_ms = ks.shortest_ms;
-		if (ks.longest_ms > out->report_kill.longest_ms)
-			out->report_kill.longest_ms = ks.longest_ms;
+		kill_stats_add(&out->report_kill, &ks);
 		out->report_mid_kills += wc.mid;
 		out->integrity_checks += wc.checks;
 		free(dir);
@@ -669,8 +677,6 @@ ck_crash_runs(const struct ck_crash_params *p, struct ck_crash_figures *out)
 			fail_msg("seed %llu: %d episodes without %d kills",
 			         (unsigned long long)p->kill_seed, episode, p->min_report_kills);
 	}
-	if (out->report_kill.kills == 0)
-		out->report_kill.shortest_ms = 0;
 	free(found);
 	free(reference);
 	free(ref_db);
@@ -814,7 +820,6 @@ ck_crash_import(uint64_t world_seed, uint64_t kill_seed, size_t cases, int min_k
 	 * completes the store.  Later starts of an episode go faster (what
 	 * was committed is only compared), so an episode ends after a few
 	 * kills; episodes follow each other until enough kills were made. */
-	out->kill.shortest_ms = INT64_MAX;
 	for (int episode = 1; out->kill.kills < min_kills; episode++) {
 		char name[32];
 		snprintf(name, sizeof name, "engine-%d.db", episode);
@@ -834,13 +839,7 @@ ck_crash_import(uint64_t world_seed, uint64_t kill_seed, size_t cases, int min_k
 		};
 		struct ck_kill_stats ks;
 		ck_kill_loop(argv, &ko, &ks);
-		out->kill.kills += ks.kills;
-		out->kill.starts += ks.starts;
-		out->kill.elapsed_ms += ks.elapsed_ms;
-		if (ks.kills > 0 && ks.shortest_ms < out->kill.shortest_ms)
-			out->kill.shortest_ms = ks.shortest_ms;
-		if (ks.longest_ms > out->kill.longest_ms)
-			out->kill.longest_ms = ks.longest_ms;
+		kill_stats_add(&out->kill, &ks);
 		out->mid_import_kills += check.mid;
 		out->episodes = episode;
 

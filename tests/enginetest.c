@@ -67,6 +67,16 @@ sql_int_on(sqlite3 *h, const char *sql)
 	return v;
 }
 
+/* sql_int_on() of a query formatted from fmt. */
+static long long
+sql_int_va(sqlite3 *h, const char *fmt, va_list ap)
+{
+	char sql[2048];
+	int n = vsnprintf(sql, sizeof sql, fmt, ap);
+	assert_true(n > 0 && (size_t)n < sizeof sql);
+	return sql_int_on(h, sql);
+}
+
 /* ---- struct eng ------------------------------------------------------------ */
 
 #define SEED 20250 /* of struct eng's worlds */
@@ -191,13 +201,11 @@ eng_run(struct eng *f, struct ck_test_run *run, const char *now, int64_t *elapse
 long long
 eng_sql(struct eng *f, const char *fmt, ...)
 {
-	char sql[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(sql, sizeof sql, fmt, ap);
+	long long v = sql_int_va(f->h, fmt, ap);
 	va_end(ap);
-	assert_true(n > 0 && (size_t)n < sizeof sql);
-	return sql_int_on(f->h, sql);
+	return v;
 }
 
 long long
@@ -449,22 +457,14 @@ ck_et_stop(struct ck_et *f)
 	*f = (struct ck_et){0};
 }
 
-static long long
-sql_int(struct ck_et *f, const char *sql)
-{
-	return sql_int_on(f->h, sql);
-}
-
 long long
 ck_et_sql(struct ck_et *f, const char *fmt, ...)
 {
-	char sql[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(sql, sizeof sql, fmt, ap);
+	long long v = sql_int_va(f->h, fmt, ap);
 	va_end(ap);
-	assert_true(n > 0 && (size_t)n < sizeof sql);
-	return sql_int(f, sql);
+	return v;
 }
 
 /* ---- Comparing one answered query with the simulator's holding ---------- */
@@ -482,12 +482,11 @@ static long long count(struct expect *e, const char *sql_fmt, ...)
 static long long
 count(struct expect *e, const char *sql_fmt, ...)
 {
-	char sql[1024];
 	va_list ap;
 	va_start(ap, sql_fmt);
-	vsnprintf(sql, sizeof sql, sql_fmt, ap);
+	long long v = sql_int_va(e->f->h, sql_fmt, ap);
 	va_end(ap);
-	return sql_int(e->f, sql);
+	return v;
 }
 
 /* Asserts that exactly one asset of the query matches the SQL condition. */

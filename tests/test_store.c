@@ -216,6 +216,27 @@ in_lists_left(const char *db)
 	return n;
 }
 
+/* A case (id 1) in a store of an older version, for the migrations' tests. */
+#define OLD_STORE_CASE                                                                             \
+	"INSERT INTO cases (id, case_no, court_code, court_name, filed_at,"                        \
+	" filed_offset_min, officer, amount_owed, status, imported_at,"                            \
+	" updated_at, source) VALUES (1, '(2024)苏1283执1号',"                                  \
+	" '苏1283', '泰兴市人民法院', 1, 480, '李四', 100,"                              \
+	" 'active', 1, 1, 't');"
+
+/* Opens db, which migrates it, and checks that it reached the current
+ * version. */
+static struct ck_store *
+open_migrated(const char *db)
+{
+	struct ck_store *st;
+	char err[CK_ERR_SIZE] = "";
+	if (ck_store_open(db, &st, err) != CK_OK)
+		fail_msg("open: %s", err);
+	assert_int_equal(ck_store_version(st), CK_STORE_VERSION);
+	return st;
+}
+
 /* Opens db (created) as a store of schema version `version`, built by the
  * migrations up to it, for a test of the migrations after it. */
 static sqlite3 *
@@ -252,11 +273,7 @@ version_2_store_loses_two_unread_indexes(void **state)
 	sqlite3_close(h);
 	assert_int_equal(sql_int(db, count), 2);
 
-	struct ck_store *st;
-	char err[CK_ERR_SIZE] = "";
-	if (ck_store_open(db, &st, err) != CK_OK)
-		fail_msg("open: %s", err);
-	assert_int_equal(ck_store_version(st), CK_STORE_VERSION);
+	struct ck_store *st = open_migrated(db);
 	assert_int_equal(ck_store_integrity_check(st, NULL), CK_OK);
 	ck_store_close(st);
 	assert_int_equal(sql_int(db, count), 0);
@@ -282,12 +299,7 @@ version_4_store_loses_the_debtor_number_index(void **state)
 	sqlite3 *h = old_store(db, 4);
 	assert_int_equal(
 	    sqlite3_exec(h,
-	                 "PRAGMA user_version = 4;"
-	                 "INSERT INTO cases (case_no, court_code, court_name, filed_at,"
-	                 " filed_offset_min, officer, amount_owed, status,"
-	                 " imported_at, updated_at, source) VALUES ('(2024)苏1283执1号',"
-	                 " '苏1283', '泰兴市人民法院', 1, 480, '李四', 100, 'active', 1,"
-	                 " 1, 't');"
+	                 "PRAGMA user_version = 4;" OLD_STORE_CASE
 	                 "INSERT INTO debtors (case_id, position, kind, name, id_no,"
 	                 " added_at) VALUES (1, 0, 'person', '张三', '11010519491231002X', 1)",
 	                 NULL, NULL, NULL),
@@ -295,11 +307,7 @@ version_4_store_loses_the_debtor_number_index(void **state)
 	sqlite3_close(h);
 	assert_int_equal(sql_int(db, count), 1);
 
-	struct ck_store *st;
-	char err[CK_ERR_SIZE] = "";
-	if (ck_store_open(db, &st, err) != CK_OK)
-		fail_msg("open: %s", err);
-	assert_int_equal(ck_store_version(st), CK_STORE_VERSION);
+	struct ck_store *st = open_migrated(db);
 	ck_store_close(st);
 	assert_int_equal(sql_int(db, count), 0);
 	assert_int_equal(
@@ -324,23 +332,12 @@ version_1_store_loses_its_in_lists_not_its_constraints(void **state)
 	char *db = ck_test_path(dir, "v1.db");
 	sqlite3 *h = old_store(db, 1);
 	assert_int_equal(
-	    sqlite3_exec(h,
-	                 "PRAGMA user_version = 1;"
-	                 "INSERT INTO cases (case_no, court_code, court_name, filed_at,"
-	                 " filed_offset_min, officer, amount_owed, status,"
-	                 " imported_at, updated_at, source) VALUES ('(2024)苏1283执1号',"
-	                 " '苏1283', '泰兴市人民法院', 1, 480, '李四', 100, 'active', 1,"
-	                 " 1, 't')",
-	                 NULL, NULL, NULL),
+	    sqlite3_exec(h, "PRAGMA user_version = 1;" OLD_STORE_CASE, NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(h);
 	assert_int_equal(in_lists_left(db), 9);
 
-	struct ck_store *st;
-	char err[CK_ERR_SIZE] = "";
-	if (ck_store_open(db, &st, err) != CK_OK)
-		fail_msg("open: %s", err);
-	assert_int_equal(ck_store_version(st), CK_STORE_VERSION);
+	struct ck_store *st = open_migrated(db);
 	assert_int_equal(ck_store_integrity_check(st, NULL), CK_OK);
 	/* The case is there, and this connection can list it. */
 	int n = 0;
@@ -413,23 +410,14 @@ version_3_store_learns_what_its_reports_saw(void **state)
 	sqlite3 *h = old_store(db, 3);
 	assert_int_equal(
 	    sqlite3_exec(h,
-	                 "PRAGMA user_version = 3;"
-	                 "INSERT INTO cases (id, case_no, court_code, court_name, filed_at,"
-	                 " filed_offset_min, officer, amount_owed, status,"
-	                 " imported_at, updated_at, source) VALUES (1, '(2024)苏1283执1号',"
-	                 " '苏1283', '泰兴市人民法院', 1, 480, '李四', 100, 'active', 1,"
-	                 " 1, 't');"
+	                 "PRAGMA user_version = 3;" OLD_STORE_CASE
 	                 "INSERT INTO rounds (case_id, round, opened_at, deadline,"
 	                 " report_written_at) VALUES (1, 0, 1, 2, 5), (1, 1, 3, 4, NULL)",
 	                 NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(h);
 
-	struct ck_store *st;
-	char err[CK_ERR_SIZE] = "";
-	if (ck_store_open(db, &st, err) != CK_OK)
-		fail_msg("open: %s", err);
-	assert_int_equal(ck_store_version(st), CK_STORE_VERSION);
+	struct ck_store *st = open_migrated(db);
 	ck_store_close(st);
 	assert_int_equal(sql_int(db, "SELECT report_settled FROM rounds WHERE round = 0"), 0);
 	assert_int_equal(
